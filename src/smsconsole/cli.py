@@ -1,0 +1,264 @@
+"""The ``smsconsole`` command (see cli.md for the contract).
+
+Kept light: heavy modules (Textual, SQLAlchemy, the SDKs) are imported inside each
+command, so ``smsconsole --version`` and the console's first paint stay fast.
+Errors: one line on stderr, exit 1; usage errors exit 2; never a traceback (set
+``SMSCONSOLE_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from smsconsole import __version__
+
+EXPORT_KINDS = ("orders", "finance", "tasks", "records", "stats", "admin-log")
+
+
+class CliError(Exception):
+    """A refusal to print as one line (exit 1)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="smsconsole",
+        description="Terminal admin console for a bulk-SMS platform on Alibaba Cloud SMS.",
+    )
+    p.add_argument("--version", action="version", version=f"smsconsole {__version__}")
+    p.add_argument("--data-dir", help="data directory (env SMSCONSOLE_DATA_DIR)")
+    p.add_argument("--db", dest="db_url", help="database URL (env SMSCONSOLE_DB_URL)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language (env SMSCONSOLE_LANG)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("setup", help="the first-launch wizard, non-interactive")
+    s.add_argument("--sandbox", action="store_true", help="use the built-in cloud emulator")
+    s.add_argument("--admin-email", required=True)
+    s.add_argument("--admin-phone", required=True)
+    s.add_argument("--password-stdin", action="store_true", required=True,
+                   help="read the admin password from the first line of stdin")
+    s.add_argument("--company", default="")
+    s.add_argument("--name", default="")
+    s.add_argument("--purchase-order", default="")
+    s.add_argument("--access-key-id", default="",
+                   help="Aliyun AccessKey ID (without --sandbox); its secret is the second "
+                        "line of stdin")
+    s.add_argument("--sign-name", default="", help="signature for the three scenarios")
+    s.add_argument("--template-code", default="", help="template CODE for the three scenarios")
+    s.add_argument("--template-param", default="code")
+    s.add_argument("--report-queue", default="")
+    s.add_argument("--reply-queue", default="")
+    s.add_argument("--address", default="")
+    s.add_argument("--site-email", default="")
+    s.add_argument("--site-phone", default="")
+    s.add_argument("--logo", default="")
+
+    sb = sub.add_parser("sandbox", help="run the cloud emulator in the foreground")
+    sb.add_argument("--host", default="127.0.0.1")
+    sb.add_argument("--port", type=int, default=0)
+    sb.add_argument("--keys-dir", default=None)
+    sb.add_argument("--access-key-id", default=None)
+    sb.add_argument("--access-key-secret", default=None)
+    sb.add_argument("--seed", type=int, default=None)
+
+    w = sub.add_parser("worker", help="consume the status-report and reply queues")
+    w.add_argument("--once", action="store_true", help="drain what is there and exit")
+    w.add_argument("--max-seconds", type=float, default=None)
+
+    d = sub.add_parser("demo", help="fill the database with a realistic platform history")
+    d.add_argument("--users", type=int, default=200)
+    d.add_argument("--days", type=int, default=90)
+    d.add_argument("--seed", type=int, default=1)
+
+    e = sub.add_parser("export", help="export a list to CSV or XLSX")
+    e.add_argument("kind", choices=EXPORT_KINDS)
+    e.add_argument("--out", required=True)
+    e.add_argument("--format", choices=("csv", "xlsx"), default=None)
+    e.add_argument("--from", dest="first", default=None, help="first day, YYYY-MM-DD")
+    e.add_argument("--to", dest="last", default=None, help="last day, YYYY-MM-DD")
+    e.add_argument("--user", default=None, help="user account")
+    e.add_argument("--status", default=None)
+    e.add_argument("--phone", default=None)
+    e.add_argument("--template", default=None, help="template CODE")
+    e.add_argument("--sign", default=None, help="signature name")
+    e.add_argument("--type", dest="sms_type", default=None, help="SMS type")
+    e.add_argument("--action", default=None, help="admin-log action")
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    dbsub.add_parser("upgrade", help="apply migrations")
+    dbsub.add_parser("current", help="print the schema revision")
+
+    sub.add_parser("check", help="test the configured cloud settings")
+    return p
+
+
+def _config(args):
+    from smsconsole.config import load_config
+
+    try:
+        return load_config(args.data_dir, args.db_url, args.lang)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _services(cfg, migrate: bool = True):
+    from smsconsole.services import build
+
+    return build(cfg.db_url, cfg.data_dir, migrate=migrate)
+
+
+def _fail_message(exc: BaseException, lang: str) -> str:
+    from smsconsole.services.errors import ServiceError
+
+    if isinstance(exc, ServiceError):
+        msg = exc.message(lang)
+        return f"{exc.field}: {msg}" if exc.field else msg
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text
+
+
+def cmd_setup(args, cfg) -> int:
+    from smsconsole.services.auth import AdminInput, AuthorizationInput, SetupInput
+    from smsconsole.services.settings import AccessInput, ScenarioInput, SiteInput
+
+    lines = sys.stdin.read().splitlines()
+    password = lines[0] if lines else ""
+    secret = lines[1] if len(lines) > 1 else ""
+    email = args.admin_email.strip()
+    company = args.company.strip() or "SMS Platform"
+    name = args.name.strip() or (email.split("@")[0] if "@" in email else "admin")
+    services = _services(cfg)
+    try:
+        if services.auth.is_set_up():
+            raise CliError("already set up: this database has an admin")
+        if args.sandbox:
+            access = AccessInput(sandbox=True)
+        else:
+            if not args.access_key_id:
+                raise CliError("without --sandbox, give --access-key-id (secret on stdin line 2),"
+                               " --sign-name, --template-code, --report-queue, --reply-queue")
+            sc = ScenarioInput(args.sign_name, args.template_code, args.template_param)
+            access = AccessInput(access_key_id=args.access_key_id, access_key_secret=secret,
+                                 scenarios={k: sc for k in ("register", "reset_password",
+                                                            "change_phone")},
+                                 report_queue=args.report_queue, reply_queue=args.reply_queue)
+        data = SetupInput(
+            authorization=AuthorizationInput(name=name, company=company, email=email,
+                                             phone=args.admin_phone,
+                                             purchase_order_no=args.purchase_order),
+            admin=AdminInput(password=password, password_confirm=password, login=email),
+            access=access,
+            site=SiteInput(logo_path=args.logo, company=company, address=args.address,
+                           email=args.site_email, phone=args.site_phone),
+        )
+        admin = services.auth.setup(data)
+        if args.sandbox:
+            from smsconsole.services.cloud_access import sandbox_payment_values
+            from smsconsole.services.context import Actor
+
+            actor = Actor(admin.id, admin.name)
+            services.settings.update_payment(actor, sandbox_payment_values(services.ctx))
+        print(f"set up: admin {admin.email} / {admin.phone}"
+              + (" (sandbox mode)" if args.sandbox else ""))
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_db(args, cfg) -> int:
+    from smsconsole.store.engine import current_revision, open_store, upgrade
+
+    store = open_store(cfg.db_url)
+    try:
+        if args.db_command == "upgrade":
+            upgrade(store)
+            print(f"database at revision {current_revision(store)}")
+        elif args.db_command == "current":
+            print(current_revision(store) or "empty")
+        else:
+            raise CliError("usage: smsconsole db upgrade|current")
+        return 0
+    finally:
+        store.dispose()
+
+
+def cmd_check(args, cfg) -> int:
+    services = _services(cfg)
+    try:
+        if not services.auth.is_set_up():
+            raise CliError("not set up yet: run `smsconsole` or `smsconsole setup` first")
+        items = services.settings.check()
+        bad = 0
+        for item in items:
+            state = "ok" if item.ok else "FAIL"
+            bad += not item.ok
+            detail = f" — {item.detail}" if item.detail else ""
+            where = f" [{item.field}]" if item.field and not item.ok else ""
+            print(f"{item.item}: {state}{where}{detail}")
+        return 1 if bad else 0
+    finally:
+        services.close()
+
+
+def cmd_sandbox(args, cfg) -> int:
+    from smsconsole.cloud.sandbox.cli import run
+
+    return run(host=args.host, port=args.port, data_dir=cfg.data_dir, keys_dir=args.keys_dir,
+               access_key_id=args.access_key_id, access_key_secret=args.access_key_secret,
+               seed=args.seed)
+
+
+def cmd_worker(args, cfg) -> int:
+    from smsconsole.services.worker import run_cli
+
+    return run_cli(cfg, once=args.once, max_seconds=args.max_seconds)
+
+
+def cmd_demo(args, cfg) -> int:
+    from smsconsole.services.demo import run_cli
+
+    return run_cli(cfg, users=args.users, days=args.days, seed=args.seed)
+
+
+def cmd_export(args, cfg) -> int:
+    from smsconsole.services.exports import run_cli
+
+    return run_cli(cfg, args)
+
+
+def cmd_console(args, cfg) -> int:
+    from smsconsole.app import run_console
+
+    return run_console(cfg)
+
+
+COMMANDS = {"setup": cmd_setup, "db": cmd_db, "check": cmd_check, "sandbox": cmd_sandbox,
+            "worker": cmd_worker, "demo": cmd_demo, "export": cmd_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    lang = "en"
+    try:
+        cfg = _config(args)
+        lang = cfg.lang
+        from smsconsole.i18n import set_lang
+
+        set_lang(cfg.lang)
+        handler = COMMANDS.get(args.command, cmd_console)
+        return handler(args, cfg) or 0
+    except KeyboardInterrupt:
+        return 130
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one line, never a traceback
+        if os.environ.get("SMSCONSOLE_DEBUG"):
+            raise
+        print(f"smsconsole: {_fail_message(exc, lang)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Business rules. No Textual import anywhere here (a test checks it).
+
+``build(...)`` makes a ``Services`` facade: one object holding every service, built
+once and handed to the console, the CLI, the worker and the tests::
+
+    services = build(db_url="sqlite:///x.db", data_dir=Path("x"))
+    services.users.page()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from smsconsole.clock import Clock
+from smsconsole.services.adminlog import AdminLogService
+from smsconsole.services.applications import SignatureService, TemplateService
+from smsconsole.services.auth import AuthService
+from smsconsole.services.cloud_access import CloudProvider
+from smsconsole.services.context import Actor, Context
+from smsconsole.services.errors import ServiceError
+from smsconsole.services.holdings import HoldingService
+from smsconsole.services.orders import OrderService
+from smsconsole.services.packages import PackageService
+from smsconsole.services.records import RecordService
+from smsconsole.services.secrets import SecretBox
+from smsconsole.services.sending import SendService
+from smsconsole.services.settings import SettingsService
+from smsconsole.services.stats import StatsService
+from smsconsole.services.users import UserService
+from smsconsole.store.engine import Store, open_store, upgrade
+
+
+@dataclass
+class Services:
+    ctx: Context
+    settings: SettingsService
+    cloud: CloudProvider
+    auth: AuthService
+    users: UserService
+    packages: PackageService
+    holdings: HoldingService
+    orders: OrderService
+    signatures: SignatureService
+    templates: TemplateService
+    sending: SendService
+    records: RecordService
+    stats: StatsService
+    adminlog: AdminLogService
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+    def close(self) -> None:
+        self.ctx.store.dispose()
+
+
+def from_context(ctx: Context) -> Services:
+    settings = SettingsService(ctx)
+    cloud = CloudProvider(ctx, settings)
+    ctx.cloud = cloud
+    return Services(
+        ctx=ctx, settings=settings, cloud=cloud, auth=AuthService(ctx, settings),
+        users=UserService(ctx), packages=PackageService(ctx), holdings=HoldingService(ctx),
+        orders=OrderService(ctx, cloud), signatures=SignatureService(ctx, cloud),
+        templates=TemplateService(ctx, cloud), sending=SendService(ctx, cloud),
+        records=RecordService(ctx), stats=StatsService(ctx), adminlog=AdminLogService(ctx),
+    )
+
+
+def build(db_url: str, data_dir: Path, clock: Clock | None = None, *, migrate: bool = True,
+          secrets: SecretBox | None = None) -> Services:
+    """Open the database (applying migrations unless ``migrate`` is False) and build
+    every service on it."""
+    store = open_store(db_url)
+    if migrate:
+        upgrade(store)
+    ctx = Context(store=store, clock=clock or Clock(), data_dir=Path(data_dir),
+                  secrets=secrets or SecretBox.for_data_dir(Path(data_dir)))
+    services = from_context(ctx)
+    _apply_timezone(services)
+    return services
+
+
+def _apply_timezone(services: Services) -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = services.settings.get("timezone")
+    if tz:
+        services.ctx.clock.tz = ZoneInfo(tz)
+
+
+__all__ = ["Services", "build", "from_context", "Actor", "Context", "ServiceError"]

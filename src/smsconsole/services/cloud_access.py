@@ -1,0 +1,171 @@
+"""From stored settings to working cloud adapters, including the built-in sandbox.
+
+In sandbox mode the endpoints are not stored (the sandbox's ports change between
+runs): they come from the sandbox serving this data dir, or one started in-process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from smsconsole.cloud.types import SCENARIOS, VERIFICATION, AlipaySettings, AliyunSettings
+from smsconsole.services.context import Context
+from smsconsole.services.errors import CloudFailure
+
+if TYPE_CHECKING:
+    from smsconsole.services.settings import AccessInput, AccessView, PaymentInput, PaymentView
+
+
+def sandbox_endpoints(ctx: Context):
+    """The sandbox for this data dir (started in-process when none is serving it)."""
+    eps = ctx.extra.get("sandbox_endpoints")
+    if eps is None:
+        from smsconsole.cloud.sandbox.runtime import ensure_sandbox
+
+        try:
+            eps = ensure_sandbox(ctx.data_dir)
+        except Exception as exc:  # noqa: BLE001 - shown to the admin as one line
+            raise CloudFailure("error.sandbox.unavailable", exc, detail=str(exc)[:200]) from None
+        ctx.extra["sandbox_endpoints"] = eps
+    return eps
+
+
+def resolve_aliyun(ctx: Context, view: AccessView, secret: str) -> AliyunSettings:
+    from smsconsole.cloud.types import Scenario
+
+    scenarios = tuple(
+        Scenario(k, sc.sign_name, sc.template_code, sc.param_name)
+        for k, sc in sorted(view.scenarios.items())
+    )
+    settings = AliyunSettings(
+        access_key_id=view.access_key_id, access_key_secret=secret,
+        sms_endpoint=view.sms_endpoint or None, sms_protocol="https",
+        queue_mode=view.queue_mode, mns_endpoint=view.mns_endpoint or None,
+        report_queue=view.report_queue, reply_queue=view.reply_queue, scenarios=scenarios,
+    )
+    if view.sandbox:
+        base = sandbox_endpoints(ctx).aliyun_settings()
+        settings = replace(settings, sms_endpoint=base.sms_endpoint,
+                           sms_protocol=base.sms_protocol, mns_endpoint=base.mns_endpoint,
+                           queue_mode=base.queue_mode)
+    elif settings.sms_endpoint and _is_loopback(settings.sms_endpoint):
+        settings = replace(settings, sms_protocol="http")
+    return settings
+
+
+def _is_loopback(host_port: str) -> bool:
+    return bool(re.match(r"^(127\.|localhost|\[::1\])", host_port))
+
+
+def resolve_alipay(ctx: Context, view: PaymentView, private_pem: str) -> AlipaySettings:
+    gateway = view.gateway or AlipaySettings.gateway
+    if view.sandbox:
+        gateway = sandbox_endpoints(ctx).alipay
+    return AlipaySettings(app_id=view.app_id, app_private_key=private_pem,
+                          alipay_public_key=view.alipay_public_key, gateway=gateway,
+                          notify_url=view.notify_url)
+
+
+def _param_name(content: str) -> str:
+    match = re.search(r"\$\{(\w+)\}", content)
+    return match.group(1) if match else "code"
+
+
+def sandbox_access_values(ctx: Context) -> AccessInput:
+    """AK 管理 values that work with the sandbox: its AK pair and queues, and for the
+    three scenarios its approved verification signature and template."""
+    from smsconsole.cloud.sms import SmsClient
+    from smsconsole.cloud.types import APPROVED
+    from smsconsole.services.settings import AccessInput, ScenarioInput
+
+    eps = sandbox_endpoints(ctx)
+    base = eps.aliyun_settings()
+    client = SmsClient(base)
+    signs = [s for s in client.list_signs() if s.status == APPROVED]
+    templates = [t for t in client.list_templates()
+                 if t.status == APPROVED and t.template_type == VERIFICATION]
+    if not signs or not templates:
+        raise CloudFailure("error.sandbox.no_verification_template")
+    sign = next((s for s in signs if s.sign_type == "verification"), signs[0])
+    tpl = templates[0]
+    scenario = ScenarioInput(sign.name, tpl.code, _param_name(tpl.content))
+    return AccessInput(
+        sandbox=True, access_key_id=base.access_key_id,
+        access_key_secret=base.access_key_secret,
+        scenarios={k: scenario for k in SCENARIOS},
+        report_queue=base.report_queue, reply_queue=base.reply_queue,
+        queue_mode=base.queue_mode, label="sandbox",
+    )
+
+
+def sandbox_payment_values(ctx: Context) -> PaymentInput:
+    from pathlib import Path
+
+    from smsconsole.services.settings import PaymentInput
+
+    eps = sandbox_endpoints(ctx)
+    return PaymentInput(
+        app_id=eps.alipay_app_id,
+        app_private_key=Path(eps.alipay_app_private_key_file).read_text(),
+        alipay_public_key=Path(eps.alipay_public_key_file).read_text(),
+        notify_host="127.0.0.1", notify_port=8080, access_type="http", sandbox=True,
+    )
+
+
+class CloudProvider:
+    """Adapters built from the current settings, cached until the settings change."""
+
+    def __init__(self, ctx: Context, settings) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[object, object]] = {}
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _cached(self, name: str, settings, build):
+        with self._lock:
+            hit = self._cache.get(name)
+            if hit and hit[0] == settings:
+                return hit[1]
+            client = build(settings)
+            self._cache[name] = (settings, client)
+            return client
+
+    def aliyun(self) -> AliyunSettings:
+        settings = self.settings.aliyun_settings()
+        if settings is None:
+            raise CloudFailure("error.cloud.not_configured")
+        return settings
+
+    def sms(self):
+        from smsconsole.cloud.sms import SmsClient
+
+        return self._cached("sms", self.aliyun(), SmsClient)
+
+    def alipay(self):
+        from smsconsole.cloud.payments import AlipayClient
+
+        settings = self.settings.alipay_settings()
+        if settings is None:
+            raise CloudFailure("error.payment.not_configured")
+        return self._cached("alipay", settings, AlipayClient)
+
+    def queue(self, kind: str):
+        """The report (``"report"``) or reply (``"reply"``) queue."""
+        from smsconsole.cloud.queues import ReportQueue
+
+        settings = self.aliyun()
+        name = settings.report_queue if kind == "report" else settings.reply_queue
+        if not name:
+            raise CloudFailure("error.cloud.queue_not_configured", kind=kind)
+        return self._cached(f"queue:{kind}", settings, lambda st: ReportQueue(st, name))
+
+
+__all__ = ["CloudProvider", "resolve_aliyun", "resolve_alipay", "sandbox_access_values",
+           "sandbox_payment_values", "sandbox_endpoints", "SCENARIOS"]

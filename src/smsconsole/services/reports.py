@@ -1,0 +1,378 @@
+"""Applying delivery reports (SmsReport) and replies (SmsUp) to the database.
+
+This is the heart of the report worker, and sending uses it too. Everything here runs
+inside the caller's transaction and uses Core statements in batches (the worker applies
+thousands of reports a second). Guarantees:
+
+- a report changes a send record only while it is pending, so a duplicate report, or
+  the same report applied by two workers at once, changes nothing (rows are locked
+  before they are read on PostgreSQL; SQLite has one writer at a time);
+- the task's counts and the daily rollups move by exactly the records that changed, so
+  they always equal a recount of the records;
+- a failed delivery returns its segments to the holding it was charged to, once (the
+  record's ``refunded`` flag flips in the same statement), when the refund setting is on;
+- a report whose record is not there yet (the send has not recorded its BizId) is kept
+  in ``pending_report`` and applied when the record appears, never dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from smsconsole.clock import parse_china_time
+from smsconsole.services import rollups
+from smsconsole.services.context import Context
+from smsconsole.services.settings import get_setting
+from smsconsole.services.validation import normalize_phone
+from smsconsole.store.models import (
+    DeliveryStatus,
+    Holding,
+    OptOut,
+    PendingReport,
+    Reply,
+    SendRecord,
+    SendTask,
+)
+
+UNSUBSCRIBE_WORDS = {"TD", "T", "N", "退订", "取消", "UNSUBSCRIBE", "STOP", "退", "TD退订", "0000"}
+
+
+class MalformedMessage(ValueError):
+    """A queue message that is not a report/reply we understand (kept aside, not retried)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    biz_id: str
+    phone: str
+    success: bool
+    err_code: str
+    err_msg: str
+    send_time: datetime | None
+    report_time: datetime
+    segments: int
+    raw: str  # the JSON as received, for pending_report
+
+
+@dataclass(frozen=True)
+class ReplyMsg:
+    phone: str
+    content: str
+    sign_name: str
+    dest_code: str
+    sequence_id: str
+    send_time: datetime
+
+
+@dataclass
+class ApplyResult:
+    applied: int = 0
+    duplicates: int = 0
+    pending: int = 0  # kept for later: no record yet
+
+    def __iadd__(self, other: ApplyResult) -> ApplyResult:
+        self.applied += other.applied
+        self.duplicates += other.duplicates
+        self.pending += other.pending
+        return self
+
+
+def _decode(body: bytes | str) -> dict:
+    """A queue body: JSON, or base64 of JSON (both shapes occur; see protocols §B.5)."""
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedMessage("body is not UTF-8") from None
+    else:
+        text = body
+    text = text.strip()
+    if not text.startswith("{"):
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8").strip()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise MalformedMessage("body is neither JSON nor base64 JSON") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedMessage(f"invalid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise MalformedMessage("JSON is not an object")
+    return data
+
+
+def _time(data: dict, key: str, required: bool) -> datetime | None:
+    value = data.get(key)
+    if value in (None, ""):
+        if required:
+            raise MalformedMessage(f"missing {key}")
+        return None
+    try:
+        return parse_china_time(str(value))
+    except ValueError:
+        raise MalformedMessage(f"bad {key}: {str(value)[:40]}") from None
+
+
+def parse_report(body: bytes | str) -> Report:
+    data = _decode(body)
+    biz_id = str(data.get("biz_id") or "").strip()
+    if not biz_id or len(biz_id) > 64:
+        raise MalformedMessage("missing biz_id")
+    phone = normalize_phone(str(data.get("phone_number") or ""))
+    if phone is None:
+        raise MalformedMessage("missing or invalid phone_number")
+    success = data.get("success")
+    if isinstance(success, str):
+        success = success.strip().lower() == "true"
+    if not isinstance(success, bool):
+        raise MalformedMessage("missing success")
+    try:
+        segments = int(data.get("sms_size") or 1)
+    except (TypeError, ValueError):
+        raise MalformedMessage("bad sms_size") from None
+    if not 1 <= segments <= 100:
+        raise MalformedMessage("bad sms_size")
+    return Report(
+        biz_id=biz_id, phone=phone, success=success,
+        err_code=str(data.get("err_code") or ("DELIVERED" if success else ""))[:64],
+        err_msg=str(data.get("err_msg") or "")[:256],
+        send_time=_time(data, "send_time", False), report_time=_time(data, "report_time", True),
+        segments=segments, raw=json.dumps(data, ensure_ascii=False),
+    )
+
+
+def parse_reply(body: bytes | str) -> ReplyMsg:
+    data = _decode(body)
+    phone = normalize_phone(str(data.get("phone_number") or ""))
+    if phone is None:
+        raise MalformedMessage("missing or invalid phone_number")
+    content = str(data.get("content") or "")
+    if len(content) > 1000:
+        raise MalformedMessage("content too long")
+    return ReplyMsg(phone=phone, content=content, sign_name=str(data.get("sign_name") or "")[:64],
+                    dest_code=str(data.get("dest_code") or "")[:32],
+                    sequence_id=str(data.get("sequence_id") or "")[:32],
+                    send_time=_time(data, "send_time", True))
+
+
+def is_unsubscribe(content: str) -> bool:
+    return content.strip().upper() in UNSUBSCRIBE_WORDS
+
+
+_REC = SendRecord.__table__.c
+
+
+def _lock_records(s: Session, keys: list[tuple[str, str]]):
+    stmt = (select(_REC.id, _REC.biz_id, _REC.phone, _REC.status, _REC.segments, _REC.task_id,
+                   _REC.user_id, _REC.sign_name, _REC.template_code, _REC.sms_type,
+                   _REC.send_time, _REC.holding_id)
+            .where(tuple_(_REC.biz_id, _REC.phone).in_(keys))
+            .order_by(_REC.id))
+    if s.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return s.execute(stmt).all()
+
+
+def _refund_on(s: Session, refund: bool | None) -> bool:
+    return (get_setting(s, "refund_failed") == "1") if refund is None else refund
+
+
+def apply_reports(s: Session, ctx: Context, reports: list[Report],
+                  refund: bool | None = None, keep_unmatched: bool = True) -> ApplyResult:
+    """Apply status reports in the caller's transaction (see the module docstring)."""
+    result = ApplyResult()
+    if not reports:
+        return result
+    by_key: dict[tuple[str, str], Report] = {}
+    for r in reports:
+        key = (r.biz_id, r.phone)
+        if key in by_key:
+            result.duplicates += 1  # the same report twice in one batch
+        else:
+            by_key[key] = r
+    records = _lock_records(s, list(by_key))
+    found = {(r.biz_id, r.phone): r for r in records}
+    refund = _refund_on(s, refund)
+
+    updates, refunds_by_holding = [], defaultdict(int)
+    task_counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    deltas = []
+    for key, rep in by_key.items():
+        rec = found.get(key)
+        if rec is None:
+            if keep_unmatched:
+                s.add(PendingReport(biz_id=rep.biz_id, phone=rep.phone, payload=rep.raw,
+                                    received_at=ctx.clock.now()))
+            result.pending += 1
+            continue
+        if rec.status != DeliveryStatus.PENDING:
+            result.duplicates += 1
+            continue
+        status = DeliveryStatus.DELIVERED if rep.success else DeliveryStatus.FAILED
+        give_back = (not rep.success) and refund and rec.holding_id is not None
+        updates.append(dict(rid=rec.id, status=status, err_code=rep.err_code,
+                            err_msg=rep.err_msg, report_time=rep.report_time,
+                            segments=rep.segments, refunded=give_back))
+        if give_back:
+            refunds_by_holding[rec.holding_id] += rec.segments
+        counts = task_counts[rec.task_id]
+        counts[0 if rep.success else 1] += 1
+        deltas.append((ctx.clock.day_of(rec.send_time), rec.user_id, rec.sign_name,
+                       rec.template_code, rec.sms_type,
+                       {"delivered": int(rep.success), "failed": int(not rep.success),
+                        "segments": rep.segments - rec.segments}))
+        result.applied += 1
+    if updates:
+        s.execute(
+            update(SendRecord.__table__)
+            .where(_REC.id == bindparam("rid"), _REC.status == DeliveryStatus.PENDING)
+            .values(status=bindparam("status"), err_code=bindparam("err_code"),
+                    err_msg=bindparam("err_msg"), report_time=bindparam("report_time"),
+                    segments=bindparam("segments"), refunded=bindparam("refunded")),
+            updates,
+        )
+        _bump_tasks(s, task_counts)
+        _give_back(s, refunds_by_holding)
+        rollups.bump(s, deltas)
+    return result
+
+
+def _bump_tasks(s: Session, task_counts: dict[int, list[int]]) -> None:
+    if not task_counts:
+        return
+    t = SendTask.__table__.c
+    s.execute(
+        update(SendTask.__table__).where(t.id == bindparam("tid"))
+        .values(delivered=t.delivered + bindparam("d"), failed=t.failed + bindparam("f")),
+        [dict(tid=tid, d=d, f=f) for tid, (d, f) in sorted(task_counts.items())],
+    )
+
+
+def _give_back(s: Session, by_holding: dict[int, int]) -> None:
+    if not by_holding:
+        return
+    h = Holding.__table__.c
+    s.execute(
+        update(Holding.__table__).where(h.id == bindparam("hid"))
+        .values(used=h.used - bindparam("n")),
+        [dict(hid=hid, n=n) for hid, n in sorted(by_holding.items())],
+    )
+
+
+def fail_records(s: Session, ctx: Context, record_ids: list[int], code: str, message: str,
+                 refund: bool = True) -> int:
+    """Fail pending records now (the cloud refused the call). Returns how many changed."""
+    if not record_ids:
+        return 0
+    now = ctx.clock.now()
+    rows = s.execute(
+        select(_REC.id, _REC.task_id, _REC.user_id, _REC.sign_name, _REC.template_code,
+               _REC.sms_type, _REC.send_time, _REC.holding_id, _REC.segments)
+        .where(_REC.id.in_(record_ids), _REC.status == DeliveryStatus.PENDING)
+    ).all()
+    if not rows:
+        return 0
+    s.execute(
+        update(SendRecord.__table__)
+        .where(_REC.id.in_([r.id for r in rows]), _REC.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.FAILED, err_code=code[:64], err_msg=message[:256],
+                report_time=now, refunded=refund)
+    )
+    tasks: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    holdings: dict[int, int] = defaultdict(int)
+    deltas = []
+    for r in rows:
+        tasks[r.task_id][1] += 1
+        if refund and r.holding_id is not None:
+            holdings[r.holding_id] += r.segments
+        deltas.append((ctx.clock.day_of(r.send_time), r.user_id, r.sign_name, r.template_code,
+                       r.sms_type, {"failed": 1}))
+    _bump_tasks(s, tasks)
+    _give_back(s, holdings)
+    rollups.bump(s, deltas)
+    return len(rows)
+
+
+def apply_pending_for(s: Session, ctx: Context, biz_ids: list[str] | None = None,
+                      limit: int = 5000) -> ApplyResult:
+    """Apply kept reports whose records now exist (for ``biz_ids``, or the oldest
+    ``limit`` of all). Applied ones leave ``pending_report``; unmatched ones stay."""
+    stmt = select(PendingReport).order_by(PendingReport.id).limit(limit)
+    if biz_ids is not None:
+        if not biz_ids:
+            return ApplyResult()
+        stmt = stmt.where(PendingReport.biz_id.in_(biz_ids))
+    kept = list(s.scalars(stmt))
+    if not kept:
+        return ApplyResult()
+    reports, ids = [], []
+    for row in kept:
+        try:
+            reports.append(parse_report(row.payload))
+            ids.append(row.id)
+        except MalformedMessage:  # cannot happen: it parsed before it was kept
+            continue
+    keys = {(r.biz_id, r.phone) for r in reports}
+    existing = {(r.biz_id, r.phone) for r in _lock_records(s, list(keys))} if keys else set()
+    matched = [r for r in reports if (r.biz_id, r.phone) in existing]
+    result = apply_reports(s, ctx, matched, keep_unmatched=False)
+    done = [row.id for row in kept if (row.biz_id, row.phone) in existing]
+    if done:
+        s.execute(delete(PendingReport).where(PendingReport.id.in_(done)))
+    result.pending = len(kept) - len(done)
+    return result
+
+
+def apply_replies(s: Session, ctx: Context, replies: list[ReplyMsg]) -> int:
+    """Store replies with the user they belong to (the latest send to that number, with
+    the reply's signature when it names one); an unsubscribe word opts the number out
+    of that user's sends. A duplicate reply is stored once. Returns how many were new."""
+    new = 0
+    dialect = s.get_bind().dialect.name
+    for rep in replies:
+        stmt = (select(_REC.user_id).where(_REC.phone == rep.phone)
+                .order_by(_REC.send_time.desc()).limit(1))
+        user_id = None
+        if rep.sign_name:
+            user_id = s.scalar(stmt.where(_REC.sign_name == rep.sign_name))
+        if user_id is None:
+            user_id = s.scalar(stmt)
+        unsub = is_unsubscribe(rep.content)
+        values = dict(user_id=user_id, phone=rep.phone, content=rep.content,
+                      sign_name=rep.sign_name, dest_code=rep.dest_code,
+                      sequence_id=rep.sequence_id, send_time=rep.send_time,
+                      received_at=ctx.clock.now(), unsubscribe=unsub)
+        ins = _dialect_insert(dialect)
+        added = s.execute(ins(Reply.__table__).values(**values).on_conflict_do_nothing(
+            index_elements=["phone", "sequence_id", "send_time"])).rowcount
+        if not added:
+            continue
+        new += 1
+        if unsub and user_id is not None:
+            s.execute(ins(OptOut.__table__).values(
+                user_id=user_id, phone=rep.phone, source="reply", created_at=ctx.clock.now(),
+            ).on_conflict_do_nothing(index_elements=["user_id", "phone"]))
+    return new
+
+
+def _dialect_insert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+__all__ = ["MalformedMessage", "Report", "ReplyMsg", "ApplyResult", "parse_report",
+           "parse_reply", "apply_reports", "apply_pending_for", "apply_replies", "fail_records",
+           "is_unsubscribe"]

@@ -1,0 +1,79 @@
+"""Secrets at rest: Fernet for the AccessKey secret and Alipay private key, argon2 for
+passwords. The Fernet key comes from ``SMSCONSOLE_SECRET_KEY`` or a 0600 key file in the
+data dir, created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken
+
+KEY_FILE = "secret.key"
+
+# OWASP's minimum argon2id profile (19 MiB, t=2): ~15 ms a hash here.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class SecretBox:
+    """Encrypts and decrypts small secrets. Never logs or shows them."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def __repr__(self) -> str:
+        return "SecretBox(***)"
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, env: dict[str, str] | None = None) -> SecretBox:
+        env = os.environ if env is None else env
+        if env.get("SMSCONSOLE_SECRET_KEY"):
+            return cls(env["SMSCONSOLE_SECRET_KEY"].encode())
+        path = Path(data_dir) / KEY_FILE
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = Fernet.generate_key()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, key)
+            finally:
+                os.close(fd)
+        return cls(path.read_bytes().strip())
+
+    def encrypt(self, secret: str) -> str:
+        return self._fernet.encrypt(secret.encode()).decode() if secret else ""
+
+    def decrypt(self, token: str) -> str:
+        if not token:
+            return ""
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            from smsconsole.services.errors import Conflict
+
+            raise Conflict("error.secret.undecryptable") from None
+
+
+def mask(secret: str, keep: int = 4) -> str:
+    """``abcd********`` style: enough to recognise, never enough to use."""
+    if not secret:
+        return ""
+    if len(secret) <= keep * 2:
+        return "*" * 8
+    return secret[:keep] + "*" * 8

@@ -1,0 +1,171 @@
+"""业务统计 and 首页: per-day send volume and the home dashboard, read from the rollups
+(``daily_total`` unfiltered, ``daily_stat`` with filters) — never by scanning records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from smsconsole.services import validation as v
+from smsconsole.services.context import Context
+from smsconsole.services.errors import Invalid
+from smsconsole.store.models import (
+    DailyStat,
+    DailyTotal,
+    Holding,
+    HoldingStatus,
+    ReviewStatus,
+    Signature,
+    SmsType,
+    Template,
+    User,
+    UserStatus,
+    WorkerStatus,
+)
+
+MAX_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    user_id: int | None = None
+    sign_name: str = ""
+    sms_type: SmsType | None = None  # template type
+    template_code: str = ""
+    template_name: str = ""  # substring of the template's name
+
+    @property
+    def empty(self) -> bool:
+        return not (self.user_id or self.sign_name or self.sms_type or self.template_code
+                    or self.template_name)
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: date
+    total: int
+    delivered: int
+    failed: int
+    segments: int
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.delivered - self.failed
+
+
+@dataclass(frozen=True)
+class LowQuota:
+    user_id: int
+    account: str
+    name: str
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    quota: dict[SmsType, tuple[int, int, int]]  # allocated, used, remaining
+    today: DayRow
+    month: DayRow
+    signatures: dict[ReviewStatus, int]
+    templates: dict[ReviewStatus, int]
+    low_quota: list[LowQuota]
+    expiring: list  # HoldingRow
+    workers: list[WorkerStatus]
+    pending_reports: int
+    kept_aside: int
+    at: datetime
+
+
+class StatsService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def daily(self, first: date, last: date, flt: StatsFilter = StatsFilter()) -> list[DayRow]:
+        """One row per day first..last (inclusive, zeros included), oldest first."""
+        v.date_order(first, last)
+        if (last - first).days >= MAX_DAYS:
+            raise Invalid("error.stats.range_too_long", "first", max=MAX_DAYS)
+        with self.ctx.store.read() as s:
+            if flt.empty:
+                t = DailyTotal
+                stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)
+                        .where(t.day >= first, t.day <= last))
+            else:
+                d = DailyStat
+                stmt = (select(d.day, func.sum(d.total), func.sum(d.delivered),
+                               func.sum(d.failed), func.sum(d.segments))
+                        .where(d.day >= first, d.day <= last).group_by(d.day))
+                if flt.user_id:
+                    stmt = stmt.where(d.user_id == flt.user_id)
+                if flt.sign_name:
+                    stmt = stmt.where(d.sign_name == flt.sign_name)
+                if flt.sms_type:
+                    stmt = stmt.where(d.sms_type == flt.sms_type)
+                if flt.template_code:
+                    stmt = stmt.where(d.template_code == flt.template_code)
+                if flt.template_name.strip():
+                    codes = sorted(set(s.scalars(select(Template.code).where(
+                        Template.name.like(f"%{flt.template_name.strip()}%"),
+                        Template.code != ""))))
+                    stmt = stmt.where(d.template_code.in_(codes or [""]))
+            found = {r[0]: DayRow(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0),
+                                  int(r[4] or 0)) for r in s.execute(stmt)}
+        days = (last - first).days + 1
+        return [found.get(first + timedelta(days=i),
+                          DayRow(first + timedelta(days=i), 0, 0, 0, 0)) for i in range(days)]
+
+    def totals(self, first: date, last: date, flt: StatsFilter = StatsFilter()) -> DayRow:
+        rows = self.daily(first, last, flt)
+        return DayRow(first, sum(r.total for r in rows), sum(r.delivered for r in rows),
+                      sum(r.failed for r in rows), sum(r.segments for r in rows))
+
+    def sign_names(self) -> list[str]:
+        with self.ctx.store.read() as s:
+            return list(s.scalars(select(Signature.name).distinct().order_by(Signature.name)))
+
+    # --- home -------------------------------------------------------------------------
+
+    def low_quota(self, threshold: int | None = None, limit: int = 10) -> list[LowQuota]:
+        """Normal users holding usable quota below ``threshold`` (low first)."""
+        from smsconsole.services.settings import get_int_setting
+
+        now = self.ctx.clock.now()
+        with self.ctx.store.read() as s:
+            if threshold is None:
+                threshold = get_int_setting(s, "low_quota_threshold", 100)
+            rem = func.sum(Holding.total - Holding.used)
+            stmt = (select(User.id, User.account, User.name, rem.label("rem"))
+                    .join(Holding, Holding.user_id == User.id)
+                    .where(User.status == UserStatus.NORMAL,
+                           Holding.status == HoldingStatus.NORMAL, Holding.expires_at > now)
+                    .group_by(User.id, User.account, User.name)
+                    .having(rem < threshold).order_by(rem, User.id).limit(limit))
+            return [LowQuota(r[0], r[1], r[2], int(r[3] or 0)) for r in s.execute(stmt)]
+
+    def dashboard(self) -> Dashboard:
+        from smsconsole.services.applications import SignatureService, TemplateService
+        from smsconsole.services.holdings import HoldingService
+        from smsconsole.services.records import RecordService
+        from smsconsole.store.models import KeptAside
+
+        today = self.ctx.clock.today()
+        month_first = today.replace(day=1)
+        days = self.daily(month_first, today)
+        month = DayRow(month_first, sum(r.total for r in days), sum(r.delivered for r in days),
+                       sum(r.failed for r in days), sum(r.segments for r in days))
+        holdings = HoldingService(self.ctx)
+        with self.ctx.store.read() as s:
+            workers = list(s.scalars(select(WorkerStatus).order_by(WorkerStatus.beat_at.desc())
+                                     .limit(10)))
+            kept = s.scalar(select(func.count()).select_from(KeptAside)) or 0
+        return Dashboard(
+            quota=holdings.quota_by_type(), today=days[-1], month=month,
+            signatures=SignatureService(self.ctx).counts_by_status(),
+            templates=TemplateService(self.ctx).counts_by_status(),
+            low_quota=self.low_quota(), expiring=holdings.expiring(7),
+            workers=workers, pending_reports=RecordService(self.ctx).pending_report_count(),
+            kept_aside=kept, at=self.ctx.clock.now(),
+        )

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables (``models``), the engine (``engine``) and Alembic migrations."""

@@ -1,0 +1,148 @@
+"""Engine and sessions: SQLite (WAL, busy timeout) by default, PostgreSQL by URL.
+
+``open_store(url)`` returns a ``Store`` with the engine and a session factory;
+``upgrade(store)`` applies the Alembic migrations (the console, worker and CLI call it
+at start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Autocommit mode at the driver level, so SQLAlchemy's BEGIN (below) decides when a
+    # transaction starts; then WAL, NORMAL sync and a busy timeout for concurrent writers.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB
+    cur.close()
+
+
+def _sqlite_begin_immediate(conn) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front: two writers never deadlock on an
+    # upgrade from a read lock, and quota checks see the latest committed state.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_deferred(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, readonly: bool = False, **kw) -> Engine:
+    """An engine; for SQLite, ``readonly`` engines begin deferred transactions (no lock)."""
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            **kw,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(
+            engine, "begin", _sqlite_begin_deferred if readonly else _sqlite_begin_immediate
+        )
+        return engine
+    kw.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kw)
+
+
+@dataclass
+class Store:
+    """The database: ``session()`` for writes, ``read()`` for reads.
+
+    On SQLite the two use separate engines: writes begin IMMEDIATE (one writer at a
+    time, no lock upgrades), reads begin deferred and never wait for a writer (WAL).
+    """
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    read_engine: Engine
+    read_sessions: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed at the end, rolled back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (SQLite: a plain deferred BEGIN, no write lock)."""
+        # Closing (not rolling back) ends the transaction without expiring the loaded
+        # objects, so callers can read them after the block.
+        with self.read_sessions() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+def open_store(url: str, **kw) -> Store:
+    engine = make_engine(url, **kw)
+    read_engine = make_engine(url, readonly=True, **kw) if engine.dialect.name == "sqlite" else engine
+    return Store(
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        read_engine=read_engine,
+        read_sessions=sessionmaker(read_engine, expire_on_commit=False),
+    )
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` on the store's database."""
+    from alembic import command
+
+    cfg = alembic_config(store.engine.url.render_as_string(hide_password=False))
+    with store.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.commit()
+
+
+def current_revision(store: Store) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,185 @@
+"""Shared fixtures: real databases (a SQLite file; PostgreSQL on 127.0.0.1:5432), a fixed
+clock, the services, and the sandbox.
+
+PostgreSQL: each test run (each xdist worker) creates its own database and drops it at
+the end; each test starts from empty tables. When no server answers, PostgreSQL tests
+are skipped with the reason printed — except under CI (``CI=true``), where that is an
+error: CI must run them. Override the server with ``SMSCONSOLE_TEST_PG``
+(default ``postgresql://postgres@127.0.0.1:5432/test``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from smsconsole.clock import FixedClock
+
+PG_ADMIN_URL = os.environ.get("SMSCONSOLE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TEST_SECRET_KEY = Fernet.generate_key()
+
+# Loopback traffic must never go to a proxy (the Aliyun SDK ignores NO_PROXY).
+for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_var, None)
+
+
+def pytest_report_header(config):
+    return [f"postgres: {PG_ADMIN_URL} (required: {IN_CI})"]
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+def _pg_available() -> str | None:
+    """None when the server answers, else the reason."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("postgresql+psycopg", "postgresql"),
+                             connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    reason = _pg_available()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI but does not answer: {reason}")
+        pytest.skip(f"PostgreSQL not available at {PG_ADMIN_URL}: {reason}")
+    return PG_ADMIN_URL
+
+
+def _admin_conn():
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server, request):
+    """A fresh database for this test run, migrated once, dropped at the end."""
+    wid = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+    name = f"smsconsole_t_{wid}_{uuid.uuid4().hex[:8]}"
+    with _admin_conn() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    from smsconsole.store.engine import open_store, upgrade
+
+    store = open_store(url)
+    upgrade(store)
+    store.dispose()
+    yield url
+    with _admin_conn() as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _truncate_pg(url: str) -> None:
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    import smsconsole.store.models  # noqa: F401
+    from smsconsole.store.engine import make_engine
+
+    engine = make_engine(url, poolclass=__import__("sqlalchemy.pool").pool.NullPool)
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# --- SQLite ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating every test is slow)."""
+    from smsconsole.store.engine import open_store, upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    store = open_store(f"sqlite:///{path}")
+    upgrade(store)
+    store.dispose()  # the last connection to close checkpoints the WAL into the file
+    return path
+
+
+def fresh_sqlite(template: Path, directory: Path) -> str:
+    path = directory / "smsconsole.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+# --- the database a test runs on --------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path, sqlite_template) -> str:
+    """Each service test runs twice: on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return fresh_sqlite(sqlite_template, tmp_path)
+    url = request.getfixturevalue("pg_database")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template) -> str:
+    """SQLite only (UI tests and the like)."""
+    return fresh_sqlite(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    # 2026-11-25 10:00 in Shanghai.
+    return FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
+
+
+def make_services(db_url: str, data_dir: Path, clock, sandbox=None):
+    from smsconsole.services import build
+    from smsconsole.services.secrets import SecretBox
+
+    services = build(db_url, data_dir, clock, migrate=False, secrets=SecretBox(TEST_SECRET_KEY))
+    if sandbox is not None:
+        services.ctx.extra["sandbox_endpoints"] = sandbox.endpoints
+    return services
+
+
+@pytest.fixture
+def services(db_url, tmp_path, clock):
+    svc = make_services(db_url, tmp_path, clock)
+    yield svc
+    svc.close()
+
+
+# --- the sandbox ------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    """One cloud sandbox for the session (reports quickly, reviews quickly)."""
+    from smsconsole.cloud.sandbox.server import Sandbox
+
+    box = Sandbox(data_dir=tmp_path_factory.mktemp("sandbox"))
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def cloud_services(db_url, tmp_path, clock, sandbox):
+    """Services configured for the sandbox (AK, scenarios, queues, Alipay)."""
+    from tests.factories import configure_sandbox
+
+    svc = make_services(db_url, tmp_path, clock, sandbox)
+    configure_sandbox(svc)
+    yield svc
+    svc.close()

@@ -70,8 +70,8 @@ class SendDetail:
 @dataclass(frozen=True)
 class MnsToken:
     access_key_id: str
-    access_key_secret: str
-    security_token: str
+    access_key_secret: str = field(repr=False)
+    security_token: str = field(repr=False)
     expire_time: datetime  # aware
 
 

@@ -19,6 +19,7 @@ from smsconsole.services.auth import AuthService
 from smsconsole.services.cloud_access import CloudProvider
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import ServiceError
+from smsconsole.services.exports import ExportService
 from smsconsole.services.holdings import HoldingService
 from smsconsole.services.orders import OrderService
 from smsconsole.services.packages import PackageService
@@ -47,6 +48,7 @@ class Services:
     records: RecordService
     stats: StatsService
     adminlog: AdminLogService
+    exports: ExportService
 
     @property
     def store(self) -> Store:
@@ -66,6 +68,7 @@ def from_context(ctx: Context) -> Services:
         orders=OrderService(ctx, cloud), signatures=SignatureService(ctx, cloud),
         templates=TemplateService(ctx, cloud), sending=SendService(ctx, cloud),
         records=RecordService(ctx), stats=StatsService(ctx), adminlog=AdminLogService(ctx),
+        exports=ExportService(ctx),
     )
 
 

@@ -95,7 +95,7 @@ def _decode(body: bytes | str) -> dict:
     else:
         text = body
     text = text.strip()
-    if not text.startswith("{"):
+    if not text.startswith(("{", "[")):
         try:
             text = base64.b64decode(text, validate=True).decode("utf-8").strip()
         except (binascii.Error, UnicodeDecodeError, ValueError):

@@ -1,0 +1,334 @@
+"""The report worker: every delivery report and reply applied exactly once.
+
+One loop per queue (status reports, replies): receive up to 16 messages with long
+polling, apply the batch in ONE transaction, and delete the messages from the queue only
+after that transaction committed. So:
+
+- a crash before the commit loses nothing (the messages become visible again);
+- a crash after the commit and before the delete re-delivers messages whose effect is
+  already there, and a duplicate report changes nothing (``services.reports``);
+- a malformed message is kept aside (``kept_aside``, with the reason, shown to the
+  admin) in the same transaction, then deleted: never retried forever;
+- when the database is down nothing is deleted, and the loop backs off (with jitter)
+  until it answers again; token, throttling and network errors back off the same way.
+
+Runs as threads inside the console (``start_in_app``) or as ``smsconsole worker``
+(``run_cli``); several workers may run against one PostgreSQL database at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from smsconsole.services import reports as rep
+from smsconsole.store.models import KeptAside, WorkerStatus
+
+log = logging.getLogger("smsconsole.worker")
+
+BATCH = 16
+WAIT_SECONDS = 5  # long polling; short enough to notice a stop request quickly
+PENDING_EVERY = 5.0  # seconds between retries of reports that arrived before their record
+BEAT_EVERY = 2.0  # seconds between health writes
+BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
+
+
+@dataclass
+class Health:
+    """What the console's status bar, the home screen and ``smsconsole worker`` show."""
+
+    worker_id: str
+    started_at: datetime
+    last_receive_at: datetime | None = None
+    day: date | None = None
+    reports_today: int = 0
+    replies_today: int = 0
+    duplicates_today: int = 0
+    kept_aside: int = 0
+    pending_reports: int = 0
+    error: str = ""
+    backoff_until: datetime | None = None
+    running: bool = True
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def line(self) -> str:
+        last = self.last_receive_at.isoformat(timespec="seconds") if self.last_receive_at else "never"
+        err = f" error={self.error}" if self.error else ""
+        return (f"worker {self.worker_id}: last receive {last}; today {self.reports_today} "
+                f"reports, {self.replies_today} replies, {self.duplicates_today} duplicates; "
+                f"kept aside {self.kept_aside}; waiting for records {self.pending_reports}{err}")
+
+
+class Backoff:
+    """Exponential backoff with full jitter, reset on success."""
+
+    def __init__(self, low: float = BACKOFF_MIN, high: float = BACKOFF_MAX,
+                 rng: random.Random | None = None) -> None:
+        self.low, self.high, self.attempt = low, high, 0
+        self.rng = rng or random.Random()
+
+    def next(self) -> float:
+        self.attempt += 1
+        cap = min(self.high, self.low * 2 ** (self.attempt - 1))
+        return self.low + self.rng.random() * (cap - self.low) if cap > self.low else self.low
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class ReportWorker:
+    """Consumes the report and reply queues of the active AK into the database."""
+
+    def __init__(self, services, worker_id: str | None = None, *, wait_seconds: int = WAIT_SECONDS,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self.services = services
+        self.ctx = services.ctx
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 10000}"
+        self.wait_seconds = wait_seconds
+        self.stop_event = threading.Event()
+        self._sleep = sleep
+        now = self.ctx.clock.now()
+        self.health = Health(worker_id=self.worker_id, started_at=now, day=self.ctx.clock.today())
+        self._last_beat = 0.0
+        self._last_pending = 0.0
+
+    # --- one batch --------------------------------------------------------------------
+
+    def _queue(self, kind: str):
+        return self.services.cloud.queue(kind)
+
+    def process_batch(self, kind: str, messages: list) -> tuple[int, list[str]]:
+        """Apply one received batch in one transaction. Returns (applied, handles to
+        delete). Raises on a database error (nothing is deleted then)."""
+        reports, replies, kept = [], [], []
+        for msg in messages:
+            try:
+                if kind == "report":
+                    reports.append(rep.parse_report(msg.body))
+                else:
+                    replies.append(rep.parse_reply(msg.body))
+            except rep.MalformedMessage as exc:
+                kept.append((msg, str(exc)))
+        now = self.ctx.clock.now()
+        with self.ctx.store.session() as s:
+            result = rep.apply_reports(s, self.ctx, reports) if reports else rep.ApplyResult()
+            new_replies = rep.apply_replies(s, self.ctx, replies) if replies else 0
+            for msg, reason in kept:
+                body = msg.body.decode("utf-8", "replace") if isinstance(msg.body, bytes) else str(msg.body)
+                s.add(KeptAside(queue=kind, message_id=getattr(msg, "message_id", "") or "",
+                                body=body[:20000], reason=reason[:512], received_at=now))
+        self._count(result, new_replies, len(kept))
+        return result.applied + new_replies, [m.receipt_handle for m in messages]
+
+    def _count(self, result: rep.ApplyResult, replies: int, kept: int) -> None:
+        h = self.health
+        with h.lock:
+            today = self.ctx.clock.today()
+            if h.day != today:
+                h.day, h.reports_today, h.replies_today, h.duplicates_today = today, 0, 0, 0
+            h.reports_today += result.applied
+            h.duplicates_today += result.duplicates
+            h.replies_today += replies
+            h.kept_aside += kept
+            h.pending_reports += result.pending
+
+    def step(self, kind: str, wait_seconds: int | None = None) -> int:
+        """Receive one batch from the ``kind`` queue and apply it. Returns the number of
+        messages received (0 when the queue was empty)."""
+        queue = self._queue(kind)
+        messages = queue.receive(BATCH, self.wait_seconds if wait_seconds is None else wait_seconds)
+        self.health.last_receive_at = self.ctx.clock.now()
+        if not messages:
+            return 0
+        _, handles = self.process_batch(kind, messages)
+        failed = queue.delete(handles)  # only after the commit
+        if failed:
+            # Stale handles: the message was redelivered meanwhile; it comes back and is a
+            # duplicate then. Nothing to do.
+            log.info("%d receipt handles were stale", len(failed))
+        return len(messages)
+
+    def retry_pending(self) -> rep.ApplyResult:
+        """Apply kept reports whose records appeared since (the send committed late)."""
+        with self.ctx.store.session() as s:
+            result = rep.apply_pending_for(s, self.ctx, None)
+        with self.health.lock:
+            self.health.reports_today += result.applied
+            self.health.pending_reports = result.pending
+        return result
+
+    # --- health ---------------------------------------------------------------------------
+
+    def beat(self, force: bool = False, stopped: bool = False) -> None:
+        """Write the health row (at most every BEAT_EVERY seconds unless forced)."""
+        mono = time.monotonic()
+        if not force and mono - self._last_beat < BEAT_EVERY:
+            return
+        self._last_beat = mono
+        h = self.health
+        values = dict(beat_at=self.ctx.clock.now(), last_receive_at=h.last_receive_at,
+                      day=h.day, reports_today=h.reports_today, replies_today=h.replies_today,
+                      kept_aside=h.kept_aside, error=h.error[:512], backoff_until=h.backoff_until,
+                      stopped=stopped)
+        try:
+            with self.ctx.store.session() as s:
+                done = s.execute(update(WorkerStatus).where(WorkerStatus.worker_id == self.worker_id)
+                                 .values(**values)).rowcount
+                if not done:
+                    s.add(WorkerStatus(worker_id=self.worker_id, started_at=h.started_at, **values))
+        except DBAPIError:
+            pass  # the database is down: the loop reports it through its own error handling
+
+    # --- loops ----------------------------------------------------------------------------
+
+    def _pause(self, seconds: float) -> None:
+        if self._sleep:
+            self._sleep(seconds)
+        else:
+            self.stop_event.wait(seconds)
+
+    def run_queue(self, kind: str, *, once: bool = False, deadline: float | None = None) -> None:
+        """Consume one queue until stopped (or, with ``once``, until it is empty)."""
+        from smsconsole.cloud.errors import CloudError
+        from smsconsole.services.errors import CloudFailure
+
+        backoff = Backoff()
+        while not self.stop_event.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            try:
+                got = self.step(kind, 0 if once else None)
+                if kind == "report" and time.monotonic() - self._last_pending > PENDING_EVERY:
+                    self._last_pending = time.monotonic()
+                    self.retry_pending()
+                backoff.reset()
+                if self.health.error:
+                    self.health.error, self.health.backoff_until = "", None
+                if once and got == 0:
+                    return
+            except (OperationalError, DBAPIError) as exc:
+                self._failed(backoff, f"database: {_first_line(exc)}")
+            except (CloudError, CloudFailure) as exc:
+                self._failed(backoff, f"{kind} queue: {_first_line(exc)}")
+            except OSError as exc:
+                self._failed(backoff, f"{kind} queue network: {_first_line(exc)}")
+            finally:
+                self.beat()
+
+    def _failed(self, backoff: Backoff, message: str) -> None:
+        from datetime import timedelta
+
+        delay = backoff.next()
+        self.health.error = message
+        self.health.backoff_until = self.ctx.clock.now() + timedelta(seconds=delay)
+        log.warning("%s; backing off %.1f s", message, delay)
+        self.beat(force=True)
+        self._pause(delay)
+
+    def run(self, *, once: bool = False, max_seconds: float | None = None,
+            kinds: tuple[str, ...] = ("report", "reply")) -> None:
+        """Run one thread per queue until ``stop()`` (or drained with ``once``)."""
+        deadline = time.monotonic() + max_seconds if max_seconds else None
+        threads = [threading.Thread(target=self.run_queue, args=(k,),
+                                    kwargs=dict(once=once, deadline=deadline),
+                                    name=f"worker-{k}", daemon=True) for k in kinds]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)
+        finally:
+            if once:
+                try:
+                    self.retry_pending()
+                except DBAPIError:
+                    pass
+            self.health.running = False
+            self.beat(force=True, stopped=True)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+
+
+# --- inside the console -----------------------------------------------------------------
+
+class WorkerHandle:
+    def __init__(self, worker: ReportWorker, thread: threading.Thread) -> None:
+        self.worker, self.thread = worker, thread
+
+    @property
+    def health(self) -> Health:
+        return self.worker.health
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.worker.stop()
+        self.thread.join(timeout)
+
+
+def queues_configured(services) -> bool:
+    view = services.settings.access()
+    return bool(view and view.report_queue and view.reply_queue)
+
+
+def start_in_app(services) -> WorkerHandle | None:
+    """Start the worker as background threads of the console; None when the queues are
+    not configured."""
+    if not queues_configured(services):
+        return None
+    worker = ReportWorker(services)
+    thread = threading.Thread(target=worker.run, name="report-worker", daemon=True)
+    thread.start()
+    return WorkerHandle(worker, thread)
+
+
+# --- ``smsconsole worker`` ----------------------------------------------------------------
+
+def run_cli(cfg, *, once: bool = False, max_seconds: float | None = None) -> int:
+    from smsconsole.services import build
+
+    services = build(cfg.db_url, cfg.data_dir)
+    try:
+        if not queues_configured(services):
+            print("smsconsole: no queue names configured (AK 管理): nothing to consume",
+                  flush=True)
+            return 1
+        worker = ReportWorker(services)
+
+        def on_signal(signum, _frame):
+            print(f"signal {signum}: finishing the batch in hand", flush=True)
+            worker.stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        printer_stop = threading.Event()
+
+        def print_health():
+            while not printer_stop.wait(60):
+                print(worker.health.line(), flush=True)
+
+        printer = threading.Thread(target=print_health, daemon=True)
+        printer.start()
+        print(f"worker {worker.worker_id} started", flush=True)
+        worker.run(once=once, max_seconds=max_seconds)
+        printer_stop.set()
+        print(worker.health.line(), flush=True)
+        return 0
+    finally:
+        services.close()

@@ -1,0 +1,100 @@
+"""The ``smsconsole`` command as scripts use it: real processes, real databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from smsconsole import __version__
+
+
+def run(args, data_dir, stdin="", env=None, timeout=120):
+    full_env = dict(os.environ, SMSCONSOLE_DATA_DIR=str(data_dir), SMSCONSOLE_LANG="en")
+    full_env.pop("SMSCONSOLE_DB_URL", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "smsconsole", *args], input=stdin,
+                          capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+def test_version(tmp_path):
+    out = run(["--version"], tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == f"smsconsole {__version__}"
+
+
+def test_usage_error_exits_2(tmp_path):
+    out = run(["export", "nothing", "--out", "x.csv"], tmp_path)
+    assert out.returncode == 2
+
+
+def test_setup_sandbox_then_upgrade_then_refuse_twice(tmp_path):
+    args = ["setup", "--sandbox", "--admin-email", "ops@example.com", "--admin-phone",
+            "13800138000", "--password-stdin", "--company", "云顶短信"]
+    first = run(args, tmp_path, stdin="Secret123\n")
+    assert first.returncode == 0, first.stderr
+    assert "ops@example.com" in first.stdout and "sandbox" in first.stdout
+    assert (tmp_path / "smsconsole.db").exists()
+    up = run(["db", "upgrade"], tmp_path)
+    assert up.returncode == 0 and "0001" in up.stdout
+    again = run(args, tmp_path, stdin="Secret123\n")
+    assert again.returncode == 1
+    assert again.stderr.count("\n") == 1 and "already set up" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_setup_bad_values_one_line_and_nothing_saved(tmp_path):
+    args = ["setup", "--sandbox", "--admin-email", "not-an-email", "--admin-phone",
+            "13800138000", "--password-stdin"]
+    out = run(args, tmp_path, stdin="Secret123\n")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1
+    assert "email" in out.stderr and "Traceback" not in out.stderr
+    weak = run(["setup", "--sandbox", "--admin-email", "a@example.com", "--admin-phone",
+                "13800138000", "--password-stdin"], tmp_path, stdin="short\n")
+    assert weak.returncode == 1 and "password" in weak.stderr
+    # Still not set up: a good setup works now.
+    ok = run(["setup", "--sandbox", "--admin-email", "a@example.com", "--admin-phone",
+              "13800138000", "--password-stdin"], tmp_path, stdin="Secret123\n")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_check_on_a_sandbox_install(tmp_path):
+    setup = run(["setup", "--sandbox", "--admin-email", "ops@example.com", "--admin-phone",
+                 "13800138000", "--password-stdin"], tmp_path, stdin="Secret123\n")
+    assert setup.returncode == 0, setup.stderr
+    out = run(["check"], tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) >= 6 and all(": ok" in line for line in lines), out.stdout
+
+
+@pytest.mark.postgres
+def test_setup_and_upgrade_on_postgres(tmp_path, pg_server):
+    import psycopg
+
+    name = f"smsconsole_cli_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = pg_server.rsplit("/", 1)[0] + "/" + name
+    try:
+        up = run(["--db", url, "db", "upgrade"], tmp_path)
+        assert up.returncode == 0, up.stderr
+        setup = run(["--db", url, "setup", "--sandbox", "--admin-email", "pg@example.com",
+                     "--admin-phone", "13900139000", "--password-stdin"], tmp_path,
+                    stdin="Secret123\n")
+        assert setup.returncode == 0, setup.stderr
+        cur = run(["--db", url, "db", "current"], tmp_path)
+        assert cur.stdout.strip() == "0001"
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s", (name,))
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def test_bad_database_url_is_one_line(tmp_path):
+    out = run(["--db", "postgresql://nobody@127.0.0.1:1/none", "db", "upgrade"], tmp_path)
+    assert out.returncode == 1 and out.stderr.count("\n") == 1
+    assert "Traceback" not in out.stderr

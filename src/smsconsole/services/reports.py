@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from smsconsole.clock import parse_china_time
@@ -32,14 +32,13 @@ from smsconsole.services import rollups
 from smsconsole.services.context import Context
 from smsconsole.services.settings import get_setting
 from smsconsole.services.validation import normalize_phone
+from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     DeliveryStatus,
-    Holding,
     OptOut,
     PendingReport,
     Reply,
     SendRecord,
-    SendTask,
 )
 
 UNSUBSCRIBE_WORDS = {"TD", "T", "N", "退订", "取消", "UNSUBSCRIBE", "STOP", "退", "TD退订", "0000"}
@@ -87,6 +86,10 @@ class ApplyResult:
 
 def _decode(body: bytes | str) -> dict:
     """A queue body: JSON, or base64 of JSON (both shapes occur; see protocols §B.5)."""
+    return _decode_text(body)[0]
+
+
+def _decode_text(body: bytes | str) -> tuple[dict, str]:
     if isinstance(body, bytes):
         try:
             text = body.decode("utf-8")
@@ -106,7 +109,7 @@ def _decode(body: bytes | str) -> dict:
         raise MalformedMessage(f"invalid JSON: {exc.msg}") from None
     if not isinstance(data, dict):
         raise MalformedMessage("JSON is not an object")
-    return data
+    return data, text
 
 
 def _time(data: dict, key: str, required: bool) -> datetime | None:
@@ -121,12 +124,19 @@ def _time(data: dict, key: str, required: bool) -> datetime | None:
         raise MalformedMessage(f"bad {key}: {str(value)[:40]}") from None
 
 
+def _phone(raw) -> str | None:
+    text = str(raw or "")
+    if len(text) == 11 and text.isdigit() and text[0] == "1" and text[1] in "3456789":
+        return text  # the common case, without the regular expressions
+    return normalize_phone(text)
+
+
 def parse_report(body: bytes | str) -> Report:
-    data = _decode(body)
+    data, text = _decode_text(body)
     biz_id = str(data.get("biz_id") or "").strip()
     if not biz_id or len(biz_id) > 64:
         raise MalformedMessage("missing biz_id")
-    phone = normalize_phone(str(data.get("phone_number") or ""))
+    phone = _phone(data.get("phone_number"))
     if phone is None:
         raise MalformedMessage("missing or invalid phone_number")
     success = data.get("success")
@@ -145,7 +155,7 @@ def parse_report(body: bytes | str) -> Report:
         err_code=str(data.get("err_code") or ("DELIVERED" if success else ""))[:64],
         err_msg=str(data.get("err_msg") or "")[:256],
         send_time=_time(data, "send_time", False), report_time=_time(data, "report_time", True),
-        segments=segments, raw=json.dumps(data, ensure_ascii=False),
+        segments=segments, raw=text,
     )
 
 
@@ -170,15 +180,28 @@ def is_unsubscribe(content: str) -> bool:
 _REC = SendRecord.__table__.c
 
 
-def _lock_records(s: Session, keys: list[tuple[str, str]]):
-    stmt = (select(_REC.id, _REC.biz_id, _REC.phone, _REC.status, _REC.segments, _REC.task_id,
-                   _REC.user_id, _REC.sign_name, _REC.template_code, _REC.sms_type,
-                   _REC.send_time, _REC.holding_id)
-            .where(tuple_(_REC.biz_id, _REC.phone).in_(keys))
-            .order_by(_REC.id))
-    if s.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return s.execute(stmt).all()
+_RECORD_COLS = ("id, biz_id, phone, status, segments, task_id, user_id, sign_name, "
+                "template_code, sms_type, send_time, holding_id")
+
+
+def _lock_records(s: Session, keys: list[tuple[str, str]]) -> list[tuple]:
+    """Rows (as ``_RECORD_COLS``) for (biz_id, phone) keys, locked on PostgreSQL.
+
+    ``biz_id IN (..) AND phone IN (..)`` rather than a row-value IN: SQLite only uses the
+    (biz_id, phone) index for the former. The cross product may match a few extra rows,
+    which are dropped here (and only locked, never changed, on PostgreSQL).
+    """
+    if not keys:
+        return []
+    db = Driver(s)
+    wanted = set(keys)
+    bizs = sorted({b for b, _ in wanted})
+    phones = sorted({p for _, p in wanted})
+    rows = db.execute(
+        f"SELECT {_RECORD_COLS} FROM send_record WHERE biz_id IN ({db.marks(len(bizs))}) "
+        f"AND phone IN ({db.marks(len(phones))}) ORDER BY id"
+        + (" FOR UPDATE" if db.pg else ""), bizs + phones).all()
+    return [r for r in rows if (r[1], r[2]) in wanted]
 
 
 def _refund_on(s: Session, refund: bool | None) -> bool:
@@ -198,13 +221,15 @@ def apply_reports(s: Session, ctx: Context, reports: list[Report],
             result.duplicates += 1  # the same report twice in one batch
         else:
             by_key[key] = r
-    records = _lock_records(s, list(by_key))
-    found = {(r.biz_id, r.phone): r for r in records}
+    found = {(r[1], r[2]): r for r in _lock_records(s, list(by_key))}
     refund = _refund_on(s, refund)
-
+    db = Driver(s)
+    pending, delivered, failed = (DeliveryStatus.PENDING.value, DeliveryStatus.DELIVERED.value,
+                                  DeliveryStatus.FAILED.value)
     updates, refunds_by_holding = [], defaultdict(int)
     task_counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     deltas = []
+    day_cache: dict[object, object] = {}
     for key, rep in by_key.items():
         rec = found.get(key)
         if rec is None:
@@ -213,32 +238,29 @@ def apply_reports(s: Session, ctx: Context, reports: list[Report],
                                     received_at=ctx.clock.now()))
             result.pending += 1
             continue
-        if rec.status != DeliveryStatus.PENDING:
+        (rid, _, _, status, segments, task_id, user_id, sign_name, template_code, sms_type,
+         send_time, holding_id) = rec
+        if status != pending:
             result.duplicates += 1
             continue
-        status = DeliveryStatus.DELIVERED if rep.success else DeliveryStatus.FAILED
-        give_back = (not rep.success) and refund and rec.holding_id is not None
-        updates.append(dict(rid=rec.id, status=status, err_code=rep.err_code,
-                            err_msg=rep.err_msg, report_time=rep.report_time,
-                            segments=rep.segments, refunded=give_back))
+        ok = rep.success
+        give_back = (not ok) and refund and holding_id is not None
+        updates.append((delivered if ok else failed, rep.err_code, rep.err_msg,
+                        db.time_in(rep.report_time), rep.segments, db.bool_in(give_back), rid,
+                        pending))
         if give_back:
-            refunds_by_holding[rec.holding_id] += rec.segments
-        counts = task_counts[rec.task_id]
-        counts[0 if rep.success else 1] += 1
-        deltas.append((ctx.clock.day_of(rec.send_time), rec.user_id, rec.sign_name,
-                       rec.template_code, rec.sms_type,
-                       {"delivered": int(rep.success), "failed": int(not rep.success),
-                        "segments": rep.segments - rec.segments}))
+            refunds_by_holding[holding_id] += segments
+        task_counts[task_id][0 if ok else 1] += 1
+        day = day_cache.get(send_time)
+        if day is None:
+            day = day_cache[send_time] = ctx.clock.day_of(db.time_out(send_time))
+        deltas.append((day, user_id, sign_name, template_code, sms_type,
+                       {"delivered": int(ok), "failed": int(not ok),
+                        "segments": rep.segments - segments}))
         result.applied += 1
     if updates:
-        s.execute(
-            update(SendRecord.__table__)
-            .where(_REC.id == bindparam("rid"), _REC.status == DeliveryStatus.PENDING)
-            .values(status=bindparam("status"), err_code=bindparam("err_code"),
-                    err_msg=bindparam("err_msg"), report_time=bindparam("report_time"),
-                    segments=bindparam("segments"), refunded=bindparam("refunded")),
-            updates,
-        )
+        db.executemany("UPDATE send_record SET status=?, err_code=?, err_msg=?, report_time=?, "
+                       "segments=?, refunded=? WHERE id=? AND status=?", updates)
         _bump_tasks(s, task_counts)
         _give_back(s, refunds_by_holding)
         rollups.bump(s, deltas)
@@ -246,25 +268,14 @@ def apply_reports(s: Session, ctx: Context, reports: list[Report],
 
 
 def _bump_tasks(s: Session, task_counts: dict[int, list[int]]) -> None:
-    if not task_counts:
-        return
-    t = SendTask.__table__.c
-    s.execute(
-        update(SendTask.__table__).where(t.id == bindparam("tid"))
-        .values(delivered=t.delivered + bindparam("d"), failed=t.failed + bindparam("f")),
-        [dict(tid=tid, d=d, f=f) for tid, (d, f) in sorted(task_counts.items())],
-    )
+    Driver(s).executemany(
+        "UPDATE send_task SET delivered=delivered+?, failed=failed+? WHERE id=?",
+        [(d, f, tid) for tid, (d, f) in sorted(task_counts.items())])
 
 
 def _give_back(s: Session, by_holding: dict[int, int]) -> None:
-    if not by_holding:
-        return
-    h = Holding.__table__.c
-    s.execute(
-        update(Holding.__table__).where(h.id == bindparam("hid"))
-        .values(used=h.used - bindparam("n")),
-        [dict(hid=hid, n=n) for hid, n in sorted(by_holding.items())],
-    )
+    Driver(s).executemany("UPDATE holding SET used=used-? WHERE id=?",
+                          [(n, hid) for hid, n in sorted(by_holding.items())])
 
 
 def fail_records(s: Session, ctx: Context, record_ids: list[int], code: str, message: str,

@@ -13,47 +13,40 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from smsconsole.store.models import DailyStat, DailyTotal
+from smsconsole.store.fastsql import Driver
 
 COUNTERS = ("total", "delivered", "failed", "segments")
 
 
-def _insert(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+_STAT_UPSERT = (
+    "INSERT INTO daily_stat (day, user_id, sign_name, template_code, sms_type, total, "
+    "delivered, failed, segments) VALUES (?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT (day, user_id, sign_name, template_code) DO UPDATE SET "
+    + ", ".join(f"{c}=daily_stat.{c}+excluded.{c}" for c in COUNTERS))
+_TOTAL_UPSERT = (
+    "INSERT INTO daily_total (day, total, delivered, failed, segments) VALUES (?,?,?,?,?) "
+    "ON CONFLICT (day) DO UPDATE SET "
+    + ", ".join(f"{c}=daily_total.{c}+excluded.{c}" for c in COUNTERS))
 
 
 def bump(session: Session, deltas: Iterable[tuple[date, int, str, str, str, dict]]) -> None:
     """Add counter deltas. Each item: (day, user_id, sign_name, template_code, sms_type,
     {"total": n, "delivered": n, "failed": n, "segments": n}) — missing counters are 0."""
-    per_key: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    per_key: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     types: dict[tuple, str] = {}
-    per_day: dict[date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for day, user_id, sign_name, template_code, sms_type, counts in deltas:
         key = (day, user_id, sign_name, template_code)
-        types[key] = sms_type
-        for c, n in counts.items():
-            per_key[key][c] += n
-            per_day[day][c] += n
+        types[key] = getattr(sms_type, "value", sms_type)
+        row, total = per_key[key], per_day[day]
+        for i, c in enumerate(COUNTERS):
+            n = counts.get(c, 0)
+            row[i] += n
+            total[i] += n
     if not per_key:
         return
-    insert = _insert(session)
-    stat = DailyStat.__table__
-    rows = [dict(day=k[0], user_id=k[1], sign_name=k[2], template_code=k[3],
-                 sms_type=types[k], **cnt) for k, cnt in sorted(per_key.items())]
-    stmt = insert(stat)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["day", "user_id", "sign_name", "template_code"],
-        set_={c: stat.c[c] + stmt.excluded[c] for c in COUNTERS},
-    )
-    session.execute(stmt, rows)
-    total = DailyTotal.__table__
-    rows = [dict(day=d, **cnt) for d, cnt in sorted(per_day.items())]
-    stmt = insert(total)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["day"], set_={c: total.c[c] + stmt.excluded[c] for c in COUNTERS}
-    )
-    session.execute(stmt, rows)
+    db = Driver(session)
+    # Sorted keys: concurrent writers take row locks in the same order (no deadlock).
+    db.executemany(_STAT_UPSERT, [(db.day_in(k[0]), k[1], k[2], k[3], types[k], *cnt)
+                                  for k, cnt in sorted(per_key.items())])
+    db.executemany(_TOTAL_UPSERT, [(db.day_in(d), *cnt) for d, cnt in sorted(per_day.items())])

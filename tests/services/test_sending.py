@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from smsconsole.cloud.sandbox import client as sandbox_client
+from smsconsole.cloud.segments import count_segments
 from smsconsole.services.errors import Invalid, Refused
-from smsconsole.services.sending import VARIABLE, SendRequest, segments_for
+from smsconsole.services.sending import VARIABLE, SendRequest
 from smsconsole.store.models import (
     DailyStat,
     DailyTotal,
@@ -83,7 +84,7 @@ def test_long_messages_cost_more_segments(cloud_services, admin):
     f.quota(svc, admin, who.user_id, 100)
     out = svc.sending.send(request(svc, who, ["13700000011"], value="长" * 80))
     assert out.segments_each >= 2
-    assert out.segments_each == segments_for(svc.records.task(out.task_id).content)
+    assert out.segments_each == count_segments(svc.records.task(out.task_id).content)
     assert svc.users.row(who.user_id).remaining[SmsType.NOTIFICATION] == 100 - out.segments_each
 
 

@@ -18,7 +18,6 @@ cloud refuses fails its records at once and gives their quota back.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from smsconsole.cloud.segments import count_segments, full_text
 from smsconsole.services import rollups
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
@@ -51,15 +51,10 @@ MAX_PER_CALL = 1000  # SendSms accepts at most 1000 numbers a call
 VARIABLE = re.compile(r"\$\{(\w+)\}")
 
 
-def segments_for(text: str) -> int:
-    """Billing segments of a full message text (with its 【signature】)."""
-    n = len(text)
-    return 1 if n <= 70 else math.ceil(n / 67)
-
-
 def render(sign_name: str, content: str, params: dict[str, str]) -> str:
+    """The full message text: 【signature】 + the template with its variables filled."""
     body = VARIABLE.sub(lambda m: str(params.get(m.group(1), m.group(0))), content)
-    return f"【{sign_name}】{body}"
+    return full_text(sign_name, body)
 
 
 @dataclass
@@ -156,7 +151,7 @@ class SendService:
         if not phones:
             raise Invalid("error.send.no_valid_numbers", "phones", invalid=len(invalid),
                           opted_out=len(opted))
-        return _Prepared(user.id, tpl, sign_name, content, segments_for(content),
+        return _Prepared(user.id, tpl, sign_name, content, count_segments(content),
                          json.dumps(params, ensure_ascii=False), phones, invalid, duplicates,
                          len(opted))
 

@@ -23,6 +23,7 @@ import os
 import random
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ WAIT_SECONDS = 5  # long polling; short enough to notice a stop request quickly
 PENDING_EVERY = 5.0  # seconds between retries of reports that arrived before their record
 BEAT_EVERY = 2.0  # seconds between health writes
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
+ONCE_GIVE_UP = 5  # with --once, consecutive failures before giving up (exit 1)
 
 
 @dataclass
@@ -102,6 +104,7 @@ class ReportWorker:
         self.health = Health(worker_id=self.worker_id, started_at=now, day=self.ctx.clock.today())
         self._last_beat = 0.0
         self._last_pending = 0.0
+        self.failed = False  # set when a --once run gave up on errors
 
     # --- one batch --------------------------------------------------------------------
 
@@ -204,6 +207,7 @@ class ReportWorker:
         from smsconsole.services.errors import CloudFailure
 
         backoff = Backoff()
+        failures = 0
         while not self.stop_event.is_set():
             if deadline is not None and time.monotonic() >= deadline:
                 return
@@ -213,18 +217,25 @@ class ReportWorker:
                     self._last_pending = time.monotonic()
                     self.retry_pending()
                 backoff.reset()
+                failures = 0
                 if self.health.error:
                     self.health.error, self.health.backoff_until = "", None
                 if once and got == 0:
                     return
             except (OperationalError, DBAPIError) as exc:
+                failures += 1
                 self._failed(backoff, f"database: {_first_line(exc)}")
             except (CloudError, CloudFailure) as exc:
+                failures += 1
                 self._failed(backoff, f"{kind} queue: {_first_line(exc)}")
             except OSError as exc:
+                failures += 1
                 self._failed(backoff, f"{kind} queue network: {_first_line(exc)}")
             finally:
                 self.beat()
+            if once and failures >= ONCE_GIVE_UP:
+                self.failed = True
+                return
 
     def _failed(self, backoff: Backoff, message: str) -> None:
         from datetime import timedelta
@@ -329,6 +340,10 @@ def run_cli(cfg, *, once: bool = False, max_seconds: float | None = None) -> int
         worker.run(once=once, max_seconds=max_seconds)
         printer_stop.set()
         print(worker.health.line(), flush=True)
+        if worker.failed:
+            print(f"smsconsole: gave up after repeated errors: {worker.health.error}",
+                  file=sys.stderr, flush=True)
+            return 1
         return 0
     finally:
         services.close()

@@ -10,6 +10,7 @@ error: CI must run them. Override the server with ``SMSCONSOLE_TEST_PG``
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import uuid
@@ -17,13 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
 from smsconsole.clock import FixedClock
 
 PG_ADMIN_URL = os.environ.get("SMSCONSOLE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-TEST_SECRET_KEY = Fernet.generate_key()
+# Fixed, so that processes spawned by a test decrypt what the test encrypted.
+TEST_SECRET_KEY = base64.urlsafe_b64encode(b"smsconsole-tests-fixed-key-0001!")
 
 # Loopback traffic must never go to a proxy (the Aliyun SDK ignores NO_PROXY).
 for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):

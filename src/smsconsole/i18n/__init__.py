@@ -59,3 +59,17 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def enum_key(value) -> str:
+    """The catalog key of an enum member: ``ReviewStatus.PENDING`` → ``enum.review_status.pending``."""
+    import re
+
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(value).__name__).lower()
+    return f"enum.{name}.{value.value}"
+
+
+def enum_label(value, lang: str | None = None) -> str:
+    """An enum member in the language (its raw value when the catalog lacks it)."""
+    key = enum_key(value)
+    return t(key, lang) if key in load_catalog() else str(value.value)

@@ -74,8 +74,8 @@ class AdminLogService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def page(self, flt: AdminLogFilter = AdminLogFilter(), cursor=None, limit: int = 50,
-             backward: bool = False) -> Page[AdminLog]:
+    def stmt(self, flt: AdminLogFilter = AdminLogFilter()):
+        """The filtered query (lists and exports share it)."""
         stmt = select(AdminLog)
         first, last = (flt.day, flt.day) if flt.day else (flt.first, flt.last)
         if first or last:
@@ -90,8 +90,12 @@ class AdminLogService:
         if flt.target:
             like = f"%{flt.target}%"
             stmt = stmt.where(AdminLog.target.like(like) | (AdminLog.target_id == flt.target))
+        return stmt
+
+    def page(self, flt: AdminLogFilter = AdminLogFilter(), cursor=None, limit: int = 50,
+             backward: bool = False) -> Page[AdminLog]:
         with self.ctx.store.read() as s:
-            return keyset_page(s, stmt, (AdminLog.at, AdminLog.id), cursor, limit,
+            return keyset_page(s, self.stmt(flt), (AdminLog.at, AdminLog.id), cursor, limit,
                                backward=backward, scalars=True)
 
     def actions(self) -> list[str]:

@@ -170,7 +170,7 @@ class _ApplicationService:
             app = self._get(s, app_id)
             if app.status != ReviewStatus.PENDING:
                 raise Conflict(f"error.{self.kind}.not_pending", name=app.name,
-                               status=app.status.value)
+                               status=app.status)
             app.status, app.reason, app.reviewed_at = (ReviewStatus.REJECTED, reason,
                                                        self.ctx.clock.now())
             adminlog.record(s, self.ctx, actor, f"{self.kind}.reject", target_type=self.kind,
@@ -195,7 +195,7 @@ class _ApplicationService:
             app = self._get(s, app_id, lock=False)
             if app.status != ReviewStatus.PENDING:
                 raise Conflict(f"error.{self.kind}.not_pending", name=app.name,
-                               status=app.status.value)
+                               status=app.status)
         try:
             cloud_ref = self._cloud_create(app)
         except CloudError as exc:
@@ -204,7 +204,7 @@ class _ApplicationService:
             app = self._get(s, app_id)
             if app.status != ReviewStatus.PENDING:  # someone else got there first
                 raise Conflict(f"error.{self.kind}.not_pending", name=app.name,
-                               status=app.status.value)
+                               status=app.status)
             app.status, app.submitted_at = ReviewStatus.IN_REVIEW, self.ctx.clock.now()
             detail = {"status": ["pending", "in_review"]}
             if cloud_ref and hasattr(app, "code"):
@@ -222,7 +222,7 @@ class _ApplicationService:
             app = self._get(s, app_id, lock=False)
             if app.status != ReviewStatus.IN_REVIEW:
                 raise Conflict(f"error.{self.kind}.not_in_review", name=app.name,
-                               status=app.status.value)
+                               status=app.status)
         try:
             info = self._cloud_get(app)
         except CloudError as exc:

@@ -18,9 +18,14 @@ class ServiceError(Exception):
         super().__init__(key)
 
     def message(self, lang: str | None = None) -> str:
-        from smsconsole.i18n import t
+        """The refusal in ``lang``; enum parameters (a status, a type) are translated too."""
+        from enum import Enum
 
-        return t(self.key, lang, **self.params)
+        from smsconsole.i18n import enum_label, t
+
+        params = {k: enum_label(v, lang) if isinstance(v, Enum) else v
+                  for k, v in self.params.items()}
+        return t(self.key, lang, **params)
 
     def __str__(self) -> str:
         return self.message("en")

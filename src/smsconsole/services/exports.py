@@ -65,8 +65,21 @@ ZH_HEADERS = {
 BATCH = 5000
 
 
+@dataclass(frozen=True)
+class StatsExport:
+    """The statistics export: a day range and the statistics filter."""
+
+    first: date | None = None
+    last: date | None = None
+    flt: object = None  # services.stats.StatsFilter
+
+
 @dataclass
 class ExportFilter:
+    """The command line's flat options (``smsconsole export``); ``for_kind`` turns them
+    into the filter the matching list uses, so an export applies exactly the filters a
+    list does."""
+
     first: date | None = None
     last: date | None = None
     user_id: int | None = None
@@ -78,6 +91,44 @@ class ExportFilter:
     action: str = ""
     extra: dict = field(default_factory=dict)
 
+    def for_kind(self, kind: str):
+        from smsconsole.services.adminlog import AdminLogFilter
+        from smsconsole.services.holdings import FinanceFilter
+        from smsconsole.services.orders import OrderFilter
+        from smsconsole.services.records import RecordFilter, TaskFilter
+        from smsconsole.services.stats import StatsFilter
+
+        v.date_order(self.first, self.last, "to")
+        if kind == "records":
+            return RecordFilter(user_id=self.user_id, first=self.first, last=self.last,
+                                status=_enum(self.status, DeliveryStatus, "status"),
+                                phone=self.phone, template_code=self.template_code,
+                                sign_name=self.sign_name)
+        if kind == "tasks":
+            return TaskFilter(user_id=self.user_id, first=self.first, last=self.last,
+                              template_code=self.template_code)
+        if kind == "orders":
+            return OrderFilter(first=self.first, last=self.last, user_id=self.user_id,
+                               status=_enum(self.status, OrderStatus, "status"),
+                               order_no=self.extra.get("order_no", ""))
+        if kind == "finance":
+            return FinanceFilter(user_id=self.user_id, first=self.first, last=self.last,
+                                 sms_type=_enum(self.sms_type, SmsType, "type"),
+                                 status=_enum(self.status, HoldingStatus, "status"),
+                                 source=_enum(self.extra.get("source"), HoldingSource, "source"))
+        if kind == "admin-log":
+            return AdminLogFilter(first=self.first, last=self.last, action=self.action)
+        if kind == "stats":
+            return StatsExport(self.first, self.last, StatsFilter(
+                user_id=self.user_id, sign_name=self.sign_name,
+                sms_type=_enum(self.sms_type, SmsType, "type"),
+                template_code=self.template_code))
+        raise Invalid("error.export.kind", "kind", kind=kind)
+
+
+def _enum(value, enum, field_name):
+    return v.one_of(value, enum, field_name) if value else None
+
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -86,139 +137,97 @@ class ExportResult:
     format: str
 
 
+def _val(x):
+    return x.value if hasattr(x, "value") else x
+
+
 class ExportService:
+    """Streams a list's rows to a file. ``flt`` is the list's own filter (RecordFilter,
+    TaskFilter, OrderFilter, FinanceFilter, AdminLogFilter, or StatsExport)."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-
-    # --- formatting -------------------------------------------------------------------
 
     def _fmt_time(self, value: datetime | None) -> str:
         if value is None:
             return ""
         return value.astimezone(self.ctx.clock.tz).strftime("%Y-%m-%d %H:%M:%S")
 
-    def _range(self, flt: ExportFilter):
-        v.date_order(flt.first, flt.last, "to")
-        if not (flt.first or flt.last):
-            return None
-        return self.ctx.clock.day_range(flt.first or date(1970, 1, 1),
-                                        flt.last or date(9999, 12, 30))
+    @staticmethod
+    def _stream(s, stmt):
+        return s.execute(stmt.execution_options(yield_per=BATCH))
 
     def _accounts(self, s) -> dict[int, str]:
         return dict(s.execute(select(User.id, User.account)).all())
 
     # --- rows per kind (each a generator of lists, newest first) -----------------------
 
-    def _records(self, s, flt: ExportFilter) -> Iterator[list]:
-        r = SendRecord.__table__.c
-        stmt = select(r.task_id, r.user_id, r.phone, r.sign_name, r.template_code, r.biz_id,
-                      r.segments, r.status, r.err_code, r.send_time, r.report_time)
-        span = self._range(flt)
-        if span:
-            stmt = stmt.where(r.send_time >= span[0], r.send_time < span[1])
-        if flt.user_id:
-            stmt = stmt.where(r.user_id == flt.user_id)
-        if flt.status:
-            stmt = stmt.where(r.status == v.one_of(flt.status, DeliveryStatus, "status"))
-        if flt.phone:
-            stmt = stmt.where(r.phone == v.mobile(flt.phone))
-        if flt.template_code:
-            stmt = stmt.where(r.template_code == flt.template_code)
-        if flt.sign_name:
-            stmt = stmt.where(r.sign_name == flt.sign_name)
-        stmt = stmt.order_by(r.send_time.desc(), r.id.desc())
-        names = self._accounts(s)
-        fmt = self._fmt_time
-        for row in s.execute(stmt.execution_options(yield_per=BATCH)):
-            yield [row[0], names.get(row[1], ""), row[2], row[3], row[4], row[5] or "", row[6],
-                   row[7].value if hasattr(row[7], "value") else row[7], row[8], fmt(row[9]),
-                   fmt(row[10])]
+    def _records(self, s, flt) -> Iterator[list]:
+        from smsconsole.services.records import RecordService
 
-    def _tasks(self, s, flt: ExportFilter) -> Iterator[list]:
-        t = SendTask.__table__.c
-        stmt = select(t.id, t.user_id, t.created_at, t.sign_name, t.template_code, t.numbers,
-                      t.delivered, t.failed)
-        span = self._range(flt)
-        if span:
-            stmt = stmt.where(t.created_at >= span[0], t.created_at < span[1])
-        if flt.user_id:
-            stmt = stmt.where(t.user_id == flt.user_id)
-        if flt.template_code:
-            stmt = stmt.where(t.template_code == flt.template_code)
-        stmt = stmt.order_by(t.created_at.desc(), t.id.desc())
-        names = self._accounts(s)
-        for row in s.execute(stmt.execution_options(yield_per=BATCH)):
-            yield [row[0], names.get(row[1], ""), self._fmt_time(row[2]), row[3], row[4], row[5],
-                   row[6], row[7], row[5] - row[6] - row[7]]
+        stmt = RecordService(self.ctx).record_stmt(flt).order_by(
+            SendRecord.send_time.desc(), SendRecord.id.desc())
+        names, fmt = self._accounts(s), self._fmt_time
+        for r in self._stream(s, stmt):
+            yield [r.task_id, names.get(r.user_id, ""), r.phone, r.sign_name, r.template_code,
+                   r.biz_id or "", r.segments, _val(r.status), r.err_code, fmt(r.send_time),
+                   fmt(r.report_time)]
 
-    def _stats(self, s, flt: ExportFilter) -> Iterator[list]:
+    def _tasks(self, s, flt) -> Iterator[list]:
+        from smsconsole.services.records import RecordService
+
+        stmt = RecordService(self.ctx).task_stmt(flt).order_by(
+            SendTask.created_at.desc(), SendTask.id.desc())
+        names = self._accounts(s)
+        for r in self._stream(s, stmt):
+            yield [r.id, names.get(r.user_id, ""), self._fmt_time(r.created_at), r.sign_name,
+                   r.template_code, r.numbers, r.delivered, r.failed,
+                   r.numbers - r.delivered - r.failed]
+
+    def _stats(self, s, spec: StatsExport) -> Iterator[list]:
         from smsconsole.services.stats import StatsFilter, StatsService
 
-        last = flt.last or self.ctx.clock.today()
-        first = flt.first or (last - timedelta(days=29))
-        sf = StatsFilter(user_id=flt.user_id, sign_name=flt.sign_name,
-                         sms_type=SmsType(flt.sms_type) if flt.sms_type else None,
-                         template_code=flt.template_code)
-        for row in reversed(StatsService(self.ctx).daily(first, last, sf)):
+        last = spec.last or self.ctx.clock.today()
+        first = spec.first or (last - timedelta(days=29))
+        rows = StatsService(self.ctx).daily(first, last, spec.flt or StatsFilter())
+        for row in reversed(rows):
             yield [row.day.isoformat(), row.total, row.delivered, row.failed, row.pending]
 
-    def _orders(self, s, flt: ExportFilter) -> Iterator[list]:
-        o = Order.__table__.c
-        stmt = select(o.order_no, o.user_id, o.package_name, o.count, o.amount_fen, o.status,
-                      o.created_at, o.paid_at)
-        span = self._range(flt)
-        if span:
-            stmt = stmt.where(o.created_at >= span[0], o.created_at < span[1])
-        if flt.user_id:
-            stmt = stmt.where(o.user_id == flt.user_id)
-        if flt.status:
-            stmt = stmt.where(o.status == v.one_of(flt.status, OrderStatus, "status"))
-        if flt.extra.get("order_no"):
-            stmt = stmt.where(o.order_no == flt.extra["order_no"])
-        stmt = stmt.order_by(o.created_at.desc(), o.id.desc())
-        names = self._accounts(s)
-        for row in s.execute(stmt.execution_options(yield_per=BATCH)):
-            yield [row[0], names.get(row[1], ""), row[2], row[3], v.yuan(row[4]),
-                   _val(row[5]), self._fmt_time(row[6]), self._fmt_time(row[7])]
+    def _orders(self, s, flt) -> Iterator[list]:
+        from smsconsole.services.orders import OrderService
 
-    def _finance(self, s, flt: ExportFilter) -> Iterator[list]:
-        h = Holding.__table__.c
-        stmt = select(h.user_id, h.allocated_at, h.sms_type, h.total, h.used, h.expires_at,
-                      h.status, h.source, h.order_id)
-        span = self._range(flt)
-        if span:
-            stmt = stmt.where(h.allocated_at >= span[0], h.allocated_at < span[1])
-        if flt.user_id:
-            stmt = stmt.where(h.user_id == flt.user_id)
-        if flt.sms_type:
-            stmt = stmt.where(h.sms_type == v.one_of(flt.sms_type, SmsType, "type"))
-        if flt.status:
-            stmt = stmt.where(h.status == v.one_of(flt.status, HoldingStatus, "status"))
-        if flt.extra.get("source"):
-            stmt = stmt.where(h.source == v.one_of(flt.extra["source"], HoldingSource, "source"))
-        stmt = stmt.order_by(h.allocated_at.desc(), h.id.desc())
-        names = self._accounts(s)
-        order_nos = dict(s.execute(select(Order.id, Order.order_no)).all())
-        for row in s.execute(stmt.execution_options(yield_per=BATCH)):
-            source = order_nos.get(row[8], "") if _val(row[7]) == "order" else "admin"
-            yield [names.get(row[0], ""), self._fmt_time(row[1]), _val(row[2]), row[3], row[4],
-                   row[3] - row[4], self._fmt_time(row[5]), _val(row[6]), source]
+        stmt = OrderService(self.ctx).stmt(flt).order_by(Order.created_at.desc(),
+                                                         Order.id.desc())
+        for r in self._stream(s, stmt):
+            yield [r.order_no, r.account, r.package_name, r.count, v.yuan(r.amount_fen),
+                   _val(r.status), self._fmt_time(r.created_at), self._fmt_time(r.paid_at)]
 
-    def _admin_log(self, s, flt: ExportFilter) -> Iterator[list]:
+    def _finance(self, s, flt) -> Iterator[list]:
+        from smsconsole.services.holdings import HoldingService
+
+        stmt = HoldingService(self.ctx).finance_stmt(flt).order_by(
+            Holding.allocated_at.desc(), Holding.id.desc())
+        for r in self._stream(s, stmt):
+            source = r.order_no if _val(r.source) == "order" else "admin"
+            yield [r.account, self._fmt_time(r.allocated_at), _val(r.sms_type), r.total, r.used,
+                   r.total - r.used, self._fmt_time(r.expires_at), _val(r.status), source]
+
+    def _admin_log(self, s, flt) -> Iterator[list]:
+        from smsconsole.services.adminlog import AdminLogService
+
         a = AdminLog.__table__.c
-        stmt = select(a.at, a.admin_name, a.action, a.target, a.detail, a.origin)
-        span = self._range(flt)
-        if span:
-            stmt = stmt.where(a.at >= span[0], a.at < span[1])
-        if flt.action:
-            stmt = stmt.where(a.action == flt.action)
-        stmt = stmt.order_by(a.at.desc(), a.id.desc())
-        for row in s.execute(stmt.execution_options(yield_per=BATCH)):
-            yield [self._fmt_time(row[0]), row[1], row[2], row[3], row[4], row[5]]
+        stmt = AdminLogService(self.ctx).stmt(flt).with_only_columns(
+            a.at, a.admin_name, a.action, a.target, a.detail, a.origin).order_by(
+            a.at.desc(), a.id.desc())
+        for r in self._stream(s, stmt):
+            yield [self._fmt_time(r.at), r.admin_name, r.action, r.target, r.detail, r.origin]
+
+    def default_filter(self, kind: str):
+        return ExportFilter().for_kind(kind)
 
     # --- writing ------------------------------------------------------------------------
 
-    def rows(self, kind: str, flt: ExportFilter, s) -> Iterator[list]:
+    def rows(self, kind: str, flt, s) -> Iterator[list]:
         producers = {"records": self._records, "tasks": self._tasks, "stats": self._stats,
                      "orders": self._orders, "finance": self._finance,
                      "admin-log": self._admin_log}
@@ -231,12 +240,17 @@ class ExportService:
         return [ZH_HEADERS.get(c, c) for c in cols] if lang == "zh" else list(cols)
 
     def export(self, kind: str, path: str | os.PathLike, fmt: str | None = None,
-               flt: ExportFilter | None = None, lang: str = "en",
+               flt=None, lang: str = "en",
                progress: Callable[[int], None] | None = None,
                cancelled: Callable[[], bool] | None = None) -> ExportResult:
         """Write ``kind`` to ``path``. ``progress(rows_so_far)`` every batch. A cancelled
         export removes its partial file."""
-        flt = flt or ExportFilter()
+        if kind not in COLUMNS:
+            raise Invalid("error.export.kind", "kind", kind=kind)
+        if flt is None:
+            flt = self.default_filter(kind)
+        elif isinstance(flt, ExportFilter):
+            flt = flt.for_kind(kind)
         path = Path(path).expanduser()
         fmt = (fmt or path.suffix.lstrip(".") or "csv").lower()
         if fmt not in ("csv", "xlsx"):
@@ -305,10 +319,6 @@ class ExportService:
         if progress:
             progress(count)
         return count
-
-
-def _val(x):
-    return x.value if hasattr(x, "value") else x
 
 
 def user_id_for(services, account: str | None) -> int | None:

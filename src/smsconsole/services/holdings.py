@@ -137,7 +137,7 @@ class HoldingService:
             if holding is None:
                 raise NotFound("error.holding.not_found", id=holding_id)
             if holding.status == status:
-                raise Conflict("error.holding.same_status", status=status.value)
+                raise Conflict("error.holding.same_status", status=status)
             old = holding.status
             holding.status = status
             user = s.get(User, holding.user_id)
@@ -146,7 +146,7 @@ class HoldingService:
                             detail={"status": [old.value, status.value]})
             return holding
 
-    def _finance_stmt(self, flt: FinanceFilter):
+    def finance_stmt(self, flt: FinanceFilter):
         stmt = _row_select()
         if flt.user_id:
             stmt = stmt.where(Holding.user_id == flt.user_id)
@@ -170,7 +170,7 @@ class HoldingService:
                      backward: bool = False) -> Page[HoldingRow]:
         """财务管理: every holding bought or allocated."""
         with self.ctx.store.read() as s:
-            page = keyset_page(s, self._finance_stmt(flt), (Holding.allocated_at, Holding.id),
+            page = keyset_page(s, self.finance_stmt(flt), (Holding.allocated_at, Holding.id),
                                cursor, limit, backward=backward)
         return Page([HoldingRow(*r) for r in page.rows], page.first, page.last, page.has_next,
                     page.has_prev)

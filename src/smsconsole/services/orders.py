@@ -113,7 +113,7 @@ class OrderService:
         order = self.get(order_id)
         if order.status != OrderStatus.UNPAID:
             raise Conflict("error.order.not_unpaid", order_no=order.order_no,
-                           status=order.status.value)
+                           status=order.status)
         client = self.cloud.alipay()
         return client.page_pay_url(order.order_no, order.amount_fen,
                                    f"{order.package_name} ({order.count})", return_url)
@@ -199,7 +199,7 @@ class OrderService:
                                   .where(OrderPriceChange.order_id == order_id)
                                   .order_by(OrderPriceChange.id)))
 
-    def _stmt(self, flt: OrderFilter):
+    def stmt(self, flt: OrderFilter):
         stmt = _row_select()
         v.date_order(flt.first, flt.last)
         if flt.order_no.strip():
@@ -225,7 +225,7 @@ class OrderService:
     def page(self, flt: OrderFilter = OrderFilter(), cursor=None, limit: int = 50,
              backward: bool = False) -> Page[OrderRow]:
         with self.ctx.store.read() as s:
-            page = keyset_page(s, self._stmt(flt), (Order.created_at, Order.id), cursor, limit,
+            page = keyset_page(s, self.stmt(flt), (Order.created_at, Order.id), cursor, limit,
                                backward=backward)
         return Page([OrderRow(*r) for r in page.rows], page.first, page.last, page.has_next,
                     page.has_prev)
@@ -249,7 +249,7 @@ class OrderService:
                 raise NotFound("error.order.not_found", order_no=order_id)
             if order.status != OrderStatus.UNPAID:
                 raise Conflict("error.order.not_unpaid", order_no=order.order_no,
-                               status=order.status.value)
+                               status=order.status)
             if new_fen == order.amount_fen:
                 raise Invalid("error.order.same_price", "price")
             old = order.amount_fen
@@ -270,7 +270,7 @@ class OrderService:
                 raise NotFound("error.order.not_found", order_no=order_id)
             if order.status != OrderStatus.UNPAID:
                 raise Conflict("error.order.not_unpaid", order_no=order.order_no,
-                               status=order.status.value)
+                               status=order.status)
             order.status = OrderStatus.VOID
             adminlog.record(s, self.ctx, actor, "order.void", target_type="order",
                             target_id=order.id, target=order.order_no,
@@ -310,7 +310,7 @@ class OrderService:
             return PaymentCheck("already_paid", "TRADE_SUCCESS")
         if order.status != OrderStatus.UNPAID:
             raise Conflict("error.order.not_unpaid", order_no=order.order_no,
-                           status=order.status.value)
+                           status=order.status)
         from smsconsole.cloud.errors import CloudError
 
         try:

@@ -35,6 +35,7 @@ class TaskFilter:
     last: date | None = None
     template_code: str = ""
     status: TaskStatus | None = None
+    user_search: str = ""  # account or name substring
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class RecordService:
 
     # --- tasks --------------------------------------------------------------------------
 
-    def _task_stmt(self, flt: TaskFilter):
+    def task_stmt(self, flt: TaskFilter):
         stmt = select(*_TASK_COLS)
         v.date_order(flt.first, flt.last)
         if flt.user_id:
@@ -156,12 +157,16 @@ class RecordService:
             stmt = stmt.where(SendTask.template_code == flt.template_code)
         if flt.status:
             stmt = stmt.where(SendTask.status == flt.status)
+        if flt.user_search.strip():
+            like = f"%{flt.user_search.strip()}%"
+            stmt = stmt.where(SendTask.user_id.in_(
+                select(User.id).where(User.account.like(like) | User.name.like(like))))
         return stmt
 
     def tasks(self, flt: TaskFilter = TaskFilter(), cursor=None, limit: int = 50,
               backward: bool = False) -> Page[TaskRow]:
         with self.ctx.store.read() as s:
-            page = keyset_page(s, self._task_stmt(flt), (SendTask.created_at, SendTask.id),
+            page = keyset_page(s, self.task_stmt(flt), (SendTask.created_at, SendTask.id),
                                cursor, limit, backward=backward)
             names = accounts(s, [r.user_id for r in page.rows])
         rows = [TaskRow(*r, account=names.get(r.user_id, "")) for r in page.rows]
@@ -186,7 +191,7 @@ class RecordService:
 
     # --- records ------------------------------------------------------------------------
 
-    def _record_stmt(self, flt: RecordFilter):
+    def record_stmt(self, flt: RecordFilter):
         stmt = select(*_REC_COLS)
         v.date_order(flt.first, flt.last)
         if flt.task_id:
@@ -220,10 +225,10 @@ class RecordService:
         """Messages newest first. Within one task the order is by id (one send time)."""
         with self.ctx.store.read() as s:
             if flt.task_id:
-                page = keyset_page(s, self._record_stmt(flt), (SendRecord.id,), cursor, limit,
+                page = keyset_page(s, self.record_stmt(flt), (SendRecord.id,), cursor, limit,
                                    backward=backward)
             else:
-                page = keyset_page(s, self._record_stmt(flt),
+                page = keyset_page(s, self.record_stmt(flt),
                                    (SendRecord.send_time, SendRecord.id), cursor, limit,
                                    backward=backward)
             names = accounts(s, [r.user_id for r in page.rows])

@@ -29,17 +29,21 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    # Autocommit mode at the driver level, so SQLAlchemy's BEGIN (below) decides when a
-    # transaction starts; then WAL, NORMAL sync and a busy timeout for concurrent writers.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB
-    cur.close()
+def _sqlite_pragmas(cache_kib: int):
+    def on_connect(dbapi_conn, _record) -> None:
+        # Autocommit mode at the driver level, so SQLAlchemy's BEGIN (below) decides when
+        # a transaction starts; then WAL, NORMAL sync and a busy timeout for concurrent
+        # writers.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA cache_size=-{cache_kib}")
+        cur.close()
+
+    return on_connect
 
 
 def _sqlite_begin_immediate(conn) -> None:
@@ -64,7 +68,9 @@ def make_engine(url: str, *, readonly: bool = False, **kw) -> Engine:
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
             **kw,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        # Writers get a big page cache (index updates); readers a modest one, so a long
+        # export stays within its memory budget.
+        event.listen(engine, "connect", _sqlite_pragmas(16_384 if readonly else 65_536))
         event.listen(
             engine, "begin", _sqlite_begin_deferred if readonly else _sqlite_begin_immediate
         )

@@ -23,7 +23,7 @@ def test_setup_creates_admin_settings_and_log(services):
         log = s.scalars(select(AdminLog).where(AdminLog.action == "system.setup")).all()
         assert len(log) == 1 and log[0].admin_id == actor.admin_id
     view = services.settings.access()
-    assert view.secret_masked.startswith("test") and "value" not in view.secret_masked
+    assert view.secret_masked == "********lue"
     assert set(view.scenarios) == {"register", "reset_password", "change_phone"}
 
 

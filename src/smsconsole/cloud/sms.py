@@ -258,12 +258,22 @@ class SmsClient:
             status = _STATUS.get(_int(q.sign_status), REVIEWING)
             return SignInfo(name=q.sign_name or name, status=status,
                             reason=(q.reason or "") if status == REJECTED else "",
+                            sign_type=self._listed_sign_type(name),
                             created=q.create_date or "")
         status = _STATUS.get(_int(b.sign_status), REVIEWING)
         reason = (b.audit_info.reject_info or "") if b.audit_info else ""
         return SignInfo(name=b.sign_name or name, status=status,
                         reason=reason if status == REJECTED else "",
+                        sign_type=self._listed_sign_type(name),
                         created=b.create_date or "")
+
+    def _listed_sign_type(self, name: str) -> str | None:
+        """The signature's type ("verification"/"general"). GetSmsSign and QuerySmsSign
+        don't say it; QuerySmsSignList does (BusinessType), so it is looked up there."""
+        for info in self.list_signs():
+            if info.name == name:
+                return info.sign_type
+        return None
 
     def get_template(self, code: str) -> TemplateInfo:
         try:

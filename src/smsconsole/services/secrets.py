@@ -70,10 +70,11 @@ class SecretBox:
             raise Conflict("error.secret.undecryptable") from None
 
 
-def mask(secret: str, keep: int = 4) -> str:
-    """``abcd********`` style: enough to recognise, never enough to use."""
+def mask(secret: str, keep: int = 3) -> str:
+    """``********xyz`` style: the last characters to recognise it, never enough to use
+    (and not the first ones, which for real keys carry little entropy)."""
     if not secret:
         return ""
-    if len(secret) <= keep * 2:
+    if len(secret) <= keep * 4:
         return "*" * 8
-    return secret[:keep] + "*" * 8
+    return "*" * 8 + secret[-keep:]

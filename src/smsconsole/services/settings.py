@@ -465,13 +465,22 @@ class SettingsService:
         return resolve_alipay(self.ctx, view, private_pem)
 
     def check(self, aliyun: AliyunSettings | None = None,
-              alipay: AlipaySettings | None = None) -> list[CheckItem]:
-        """``smsconsole check``: the configured (or given) cloud settings, item by item."""
-        from smsconsole.cloud.checks import run_checks
+              alipay: AlipaySettings | None = None, *, only: str | None = None,
+              lang: str | None = None) -> list[CheckItem]:
+        """``smsconsole check``: the configured (or given) cloud settings, item by item.
 
+        ``only="aliyun"`` or ``"alipay"`` checks one side (a settings page testing what
+        it shows); given settings are checked instead of the stored ones."""
+        from smsconsole.cloud.checks import run_checks
+        from smsconsole.i18n import get_lang
+
+        lang = lang or get_lang()
         try:
-            aliyun = aliyun or self.aliyun_settings()
-            alipay = alipay or self.alipay_settings()
+            if only != "alipay":
+                aliyun = aliyun or self.aliyun_settings()
+            if only != "aliyun":
+                alipay = alipay or self.alipay_settings()
         except CloudFailure as exc:
-            return [CheckItem("sandbox", False, exc.message("en"))]
-        return run_checks(aliyun, alipay)
+            return [CheckItem("sandbox", False, exc.message(lang))]
+        return run_checks(aliyun if only != "alipay" else None,
+                          alipay if only != "aliyun" else None, lang=lang)

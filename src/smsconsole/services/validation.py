@@ -107,7 +107,7 @@ def money_fen(raw, field: str, *, allow_zero: bool = False) -> int:
     if isinstance(raw, int):
         fen = raw
     else:
-        value = str(raw or "").strip().replace("¥", "").replace("￥", "")
+        value = str(raw or "").strip().replace("¥", "").replace("￥", "").replace(",", "")
         if not re.fullmatch(r"-?\d+(\.\d{1,2})?", value):
             raise Invalid("error.money.invalid", field)
         try:

@@ -1,0 +1,198 @@
+"""``MenuPage``: what every menu page gets from the shell. See ``smsconsole.screens``.
+
+A minimal page::
+
+    class PackagesPage(MenuPage):
+        BINDINGS = [keybind("n", "new", "packages.new")]
+
+        def compose(self):
+            yield PagedTable([Column("name", "packages.col.name"),
+                              Column("price", "packages.col.price", align="right",
+                                     render=lambda p: fen(p.price_fen))],
+                             fetch=lambda cursor, backward, limit:
+                                 self.services.packages.page(cursor=cursor, limit=limit,
+                                                             backward=backward))
+
+        def action_new(self):
+            ...
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.containers import Container
+from textual.screen import ModalScreen
+from textual.worker import Worker, get_current_worker
+
+from smsconsole.i18n import get_lang, t
+from smsconsole.widgets.labels import keybind, translate_bindings
+from smsconsole.widgets.paged_table import PagedTable
+
+if TYPE_CHECKING:
+    from smsconsole.screens import MenuEntry
+    from smsconsole.services import Services
+    from smsconsole.services.context import Actor
+
+log = logging.getLogger(__name__)
+
+
+class MenuPage(Container):
+    """Base of every page in the content area.
+
+    Attributes: ``services`` (the ``Services`` facade), ``actor`` (the logged-in admin,
+    for every admin action), ``entry`` (its ``MenuEntry``), ``lang`` (current language).
+    """
+
+    DEFAULT_CLASSES = "menu-page"
+    BINDINGS = [keybind("r", "refresh", "page.refresh")]
+
+    def __init__(self, services: Services, actor: Actor, *, entry: MenuEntry | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id or (f"page-{entry.id}" if entry else None), classes=classes)
+        self.services = services
+        self.actor = actor
+        self.entry = entry
+
+    @property
+    def lang(self) -> str:
+        return get_lang()
+
+    @property
+    def page_id(self) -> str:
+        return self.entry.id if self.entry else ""
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+
+    # --- shown / refreshed -------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Called when the page is shown and on ``r``. Default: reload every PagedTable
+        of the page, keeping its position (the first time: its first page)."""
+        for table in self.query(PagedTable):
+            table.reload(keep_position=True)
+
+    def action_refresh(self) -> None:
+        self.refresh_data()
+
+    def set_filters(self, **filters: Any) -> None:
+        """Filters from another page (``open_page(id, **filters)``); store and show them.
+        ``refresh_data()`` follows. The default ignores them."""
+        if filters:
+            log.info("%s ignores filters %r", type(self).__name__, filters)
+
+    def clear_filter(self) -> bool:
+        """``esc``: clear a filter; True if there was one (else the shell goes home)."""
+        cleared = False
+        for table in self.query(PagedTable):
+            cleared = table.clear_filter() or cleared
+        return cleared
+
+    def focus_default(self) -> None:
+        """Focus something useful when the page is shown (first table, else first focusable)."""
+        tables = list(self.query(PagedTable))
+        if tables:
+            tables[0].focus()
+            return
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def on_language_changed(self) -> None:
+        """Re-label after a language switch (Tr, PagedTable and FormView follow by
+        themselves; override for anything else)."""
+
+    def command_palette_commands(self) -> list[tuple[str, Callable[[], Any]]]:
+        """``[(title, callback)]`` offered in the command palette while the page is shown."""
+        return []
+
+    # --- navigation --------------------------------------------------------------------
+
+    def open_page(self, page_id: str, **filters: Any) -> None:
+        """Show another page, handing it filters (``set_filters``)."""
+        self.app.open_page(page_id, **filters)  # type: ignore[attr-defined]
+
+    @property
+    def modal_open(self) -> bool:
+        """True while a dialog covers the page (live panels pause then)."""
+        return isinstance(self.app.screen, ModalScreen)
+
+    @property
+    def is_current(self) -> bool:
+        """True when this page is the one shown."""
+        return self.display and self.screen is self.app.screen
+
+    # --- messages ----------------------------------------------------------------------
+
+    def notify_ok(self, key: str, **params: Any) -> None:
+        self.app.notify(t(key, **params))
+
+    def show_error(self, exc: BaseException) -> None:
+        """A ServiceError in the current language; anything else as an unexpected error
+        (logged with its traceback)."""
+        from smsconsole.services.errors import ServiceError
+
+        if isinstance(exc, ServiceError):
+            self.app.notify(exc.message(), severity="error", timeout=8)
+        else:
+            log.error("unexpected error in %s", type(self).__name__, exc_info=exc)
+            self.app.notify(t("ui.unexpected", detail=str(exc) or type(exc).__name__),
+                            severity="error", timeout=8)
+
+    # --- work --------------------------------------------------------------------------
+
+    def run_service(self, fn: Callable[..., Any], *args: Any,
+                    on_done: Callable[[Any], None] | None = None,
+                    on_error: Callable[[BaseException], None] | None = None,
+                    group: str = "service", exclusive: bool = True,
+                    **kwargs: Any) -> Worker | None:
+        """Run ``fn(*args, **kwargs)`` in a thread worker; ``on_done(result)`` or
+        ``on_error(exc)`` (default: ``show_error``) then run on the UI thread.
+
+        ``exclusive``: a new call in the same ``group`` cancels the previous one, whose
+        result is then dropped. Nothing is delivered once the page is unmounted.
+        """
+        return run_in_thread(self, fn, *args, on_done=on_done,
+                             on_error=on_error or self.show_error, group=group,
+                             exclusive=exclusive, **kwargs)
+
+
+def run_in_thread(node, fn: Callable[..., Any], *args: Any,
+                  on_done: Callable[[Any], None] | None = None,
+                  on_error: Callable[[BaseException], None] | None = None,
+                  group: str = "service", exclusive: bool = True,
+                  **kwargs: Any) -> Worker | None:
+    """``MenuPage.run_service`` for any widget or screen (None when it is not mounted)."""
+
+    def deliver(callback: Callable[[Any], None], value: Any) -> None:
+        if get_current_worker().is_cancelled or not node.is_attached:
+            return
+        try:
+            node.app.call_from_thread(callback, value)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def work() -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - handed to on_error on the UI thread
+            if on_error is None:
+                log.error("service call failed", exc_info=exc)
+            else:
+                deliver(on_error, exc)
+            return
+        if on_done is not None:
+            deliver(on_done, result)
+
+    if not node.is_attached:  # e.g. a screen replaced while it waited for the database
+        return None
+    name = getattr(fn, "__qualname__", "service")
+    return node.run_worker(work, thread=True, exclusive=exclusive, group=group,
+                           exit_on_error=False, name=name)
+
+
+__all__ = ["MenuPage", "run_in_thread"]

@@ -1,0 +1,160 @@
+"""初始化信息 (product.md §2.4) by keys: site info, AK 管理, 支付配置 — view and edit with
+refusals next to their fields, "test" (the ``smsconsole check`` items, in a worker,
+naming the wrong field) on saved and on typed values, secrets masked and revealed only
+after a confirmation, the reveal logged."""
+
+from __future__ import annotations
+
+from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, FormDialog
+from tests.ui.pages_admin.conftest import (
+    SIZE,
+    field_error,
+    fill,
+    form_error,
+    logs,
+    notes,
+    open_page,
+    press,
+    running,
+    text_of,
+)
+
+SANDBOX_SECRET = "sandbox-access-key-secret-0000"
+
+
+def screen_text(app) -> str:
+    """Everything on screen, as text (secrets must not be in it)."""
+    return "\n".join(text_of(w) for w in app.screen.query("Static"))
+
+
+async def test_site_info_view_and_edit(admin_services, seed):
+    app = running(admin_services, seed)
+    async with app.run_test(size=SIZE) as pilot:
+        page = await open_page(pilot, "site")
+        assert "天津市南开区" in text_of(page.query_one("#site-pairs"))
+        await press(pilot, "e")
+        assert isinstance(app.screen, FormDialog)
+        await fill(pilot, {"company": "", "email": "not-an-email"})
+        await press(pilot, "ctrl+s")
+        assert field_error(app, "company") == "Required."
+        await fill(pilot, {"company": "云顶科技有限公司"})
+        await press(pilot, "ctrl+s")
+        assert "is not an email address" in field_error(app, "email")
+        assert admin_services.settings.site().company == "云顶短信"  # nothing saved yet
+        await fill(pilot, {"email": "Service@Example.com", "logo_path": "/srv/logo.png"})
+        await press(pilot, "ctrl+s")
+        assert "Saved the site info." in notes(app)
+        shown = text_of(page.query_one("#site-pairs"))
+        assert "云顶科技有限公司" in shown and "service@example.com" in shown
+    entry = logs(admin_services, "settings.site")[-1]
+    assert entry.data == {"logo_path": ["", "/srv/logo.png"],
+                          "company": ["云顶短信", "云顶科技有限公司"],
+                          "email": ["help@example.com", "service@example.com"]}
+
+
+async def test_access_test_edit_and_reveal(admin_services, seed):
+    services = admin_services
+    app = running(services, seed)
+    async with app.run_test(size=SIZE) as pilot:
+        page = await open_page(pilot, "access")
+        assert SANDBOX_SECRET not in screen_text(app)
+        assert "sandbox-access-key-id" in text_of(page.query_one("#access-pairs"))
+
+        # t: the stored AK tested, item by item, in a worker.
+        await press(pilot, "t")
+        checks = text_of(page.query_one("#access-checks"))
+        assert "✓ AccessKey" in checks and "✓ Reply queue" in checks
+        assert "✗" not in checks and "alipay" not in checks
+        assert text_of(page.query_one("#access-status")) == "All settings work."
+
+        # e: a refusal next to its field; the test on typed values marks the wrong one.
+        await press(pilot, "e")
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        assert dialog.form.values()["access_key_secret"] == ""  # never prefilled
+        await fill(pilot, {"report_queue": "bad queue!"})
+        await press(pilot, "ctrl+s")
+        assert "queue name" in field_error(app, "report_queue").lower()
+        await fill(pilot, {"report_queue": page.table.rows[0].report_queue,
+                           "scenario.change_phone.template_code": "SMS_404404404"})
+        await press(pilot, "ctrl+t")
+        assert field_error(app, "scenario.change_phone.template_code").startswith(
+            "Test failed:")
+        results = text_of(dialog.query_one("#dialog-checks"))
+        assert "1 settings do not work" in results
+        assert "✗ Phone change code › Template CODE" in results
+        # A wrong secret typed: the AccessKey check names the secret.
+        await fill(pilot, {"scenario.change_phone.template_code": "SMS_100000003",
+                           "access_key_secret": "wrong-secret"})
+        await press(pilot, "ctrl+t")
+        assert field_error(app, "access_key_secret").startswith("Test failed:")
+        # Blank secret keeps the stored one; save; the log has old → new.
+        await fill(pilot, {"access_key_secret": ""})
+        await press(pilot, "ctrl+t")
+        assert "All settings work." in text_of(dialog.query_one("#dialog-checks"))
+        await press(pilot, "ctrl+s")
+        assert "Saved the AccessKey “sandbox”." in notes(app)
+        assert "SMS_100000003" in text_of(page.query_one("#access-pairs"))
+
+        # v: reveal after a confirmation; cancelling reveals (and logs) nothing.
+        await press(pilot, "v")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "n")
+        assert logs(services, "settings.access.reveal_secret") == []
+        await press(pilot, "v", "y")
+        assert isinstance(app.screen, DetailDialog)
+        assert SANDBOX_SECRET in text_of(app.screen.query_one("#detail-table"))
+        await press(pilot, "escape")
+        assert SANDBOX_SECRET not in screen_text(app)
+
+    entry = logs(services, "settings.access.update")[-1]
+    assert entry.data == {"scenario.change_phone": ["速达验证/SMS_100000001/code",
+                                                    "速达验证/SMS_100000003/code"]}
+    reveal = logs(services, "settings.access.reveal_secret")
+    assert len(reveal) == 1 and reveal[0].admin_name == "管理员"
+    assert services.settings.aliyun_settings().access_key_secret == SANDBOX_SECRET
+
+
+async def test_payment_test_edit_and_reveal(admin_services, seed):
+    services = admin_services
+    private_pem = services.settings.alipay_settings().app_private_key
+    app = running(services, seed, lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        page = await open_page(pilot, "payment")
+        assert "BEGIN PRIVATE KEY----- ********" in text_of(page.query_one("#payment-pairs"))
+        assert private_pem.splitlines()[1] not in screen_text(app)
+
+        await press(pilot, "t")
+        checks = text_of(page.query_one("#payment-checks"))
+        assert "✓ 密钥签名与验签" in checks and "✓ 网关连通" in checks
+        assert text_of(page.query_one("#payment-status")) == "支付宝配置测试通过。"
+
+        await press(pilot, "e")
+        dialog = app.screen
+        assert dialog.form.values()["app_private_key"] == ""  # never prefilled
+        await fill(pilot, {"app_id": "abc"})
+        await press(pilot, "ctrl+s")
+        assert field_error(app, "app_id") != ""
+        # A public key that does not match: the test names the field, saving refuses.
+        public = dialog.form.values()["alipay_public_key"]
+        await fill(pilot, {"app_id": "2021000100000001",
+                           "alipay_public_key": "-----BEGIN PUBLIC KEY-----\nAAAA\n"
+                                                "-----END PUBLIC KEY-----"})
+        await press(pilot, "ctrl+t")
+        assert "✗" in text_of(dialog.query_one("#dialog-checks"))
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, FormDialog)
+        assert form_error(app) or any(
+            field_error(app, f) for f in ("alipay_public_key", "app_private_key"))
+        await fill(pilot, {"alipay_public_key": public, "notify_port": "9090"})
+        await press(pilot, "ctrl+s")
+        assert "已保存支付配置（应用 2021000100000001）。" in notes(app)
+        assert "http://127.0.0.1:9090/alipay/notify" in text_of(page.query_one("#payment-pairs"))
+
+        await press(pilot, "v", "y")
+        assert isinstance(app.screen, DetailDialog)
+        assert private_pem.splitlines()[1] in text_of(app.screen.query_one("#detail-table"))
+        await press(pilot, "escape")
+
+    assert logs(services, "settings.payment")[-1].data == {"notify_port": [8080, 9090]}
+    assert len(logs(services, "settings.payment.reveal_key")) == 1

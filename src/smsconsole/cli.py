@@ -205,9 +205,11 @@ def cmd_check(args, cfg) -> int:
 def cmd_sandbox(args, cfg) -> int:
     from smsconsole.cloud.sandbox.cli import run
 
-    return run(host=args.host, port=args.port, data_dir=cfg.data_dir, keys_dir=args.keys_dir,
-               access_key_id=args.access_key_id, access_key_secret=args.access_key_secret,
-               seed=args.seed)
+    # Only the options given: the sandbox's defaults (its fixed AccessKey pair) stand.
+    given = {k: v for k, v in (("keys_dir", args.keys_dir), ("access_key_id", args.access_key_id),
+                               ("access_key_secret", args.access_key_secret),
+                               ("seed", args.seed)) if v is not None}
+    return run(host=args.host, port=args.port, data_dir=cfg.data_dir, **given)
 
 
 def cmd_worker(args, cfg) -> int:

@@ -104,6 +104,7 @@ class AuthService:
             adminlog.record(s, self.ctx, actor, "system.setup", target_type="admin",
                             target_id=admin.id, target=auth.email,
                             detail={"company": auth.company, "sandbox": access.sandbox})
+        self.settings._cloud_changed()
         return admin
 
     # --- login / logout ---------------------------------------------------------------

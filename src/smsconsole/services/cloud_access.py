@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -116,17 +117,37 @@ def sandbox_payment_values(ctx: Context) -> PaymentInput:
 
 
 class CloudProvider:
-    """Adapters built from the current settings, cached until the settings change."""
+    """Adapters built from the current settings, cached.
 
-    def __init__(self, ctx: Context, settings) -> None:
+    Reading the settings means a query and a decryption; the worker and the sender need
+    them for every call, so they are kept for ``ttl`` seconds (another process may change
+    them) and dropped at once when this process changes them (``invalidate``, called by
+    the settings service)."""
+
+    def __init__(self, ctx: Context, settings, ttl: float = 30.0) -> None:
         self.ctx = ctx
         self.settings = settings
+        self.ttl = ttl
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[object, object]] = {}
+        self._settings: dict[str, tuple[float, object]] = {}
 
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._settings.clear()
+
+    def _current(self, name: str, read):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._settings.get(name)
+            if hit and now - hit[0] < self.ttl:
+                return hit[1]
+        value = read()
+        if value is not None:  # "not configured yet" is not kept: setup may follow
+            with self._lock:
+                self._settings[name] = (now, value)
+        return value
 
     def _cached(self, name: str, settings, build):
         with self._lock:
@@ -138,10 +159,13 @@ class CloudProvider:
             return client
 
     def aliyun(self) -> AliyunSettings:
-        settings = self.settings.aliyun_settings()
+        settings = self._current("aliyun", self.settings.aliyun_settings)
         if settings is None:
             raise CloudFailure("error.cloud.not_configured")
         return settings
+
+    def alipay_settings(self) -> AlipaySettings | None:
+        return self._current("alipay", self.settings.alipay_settings)
 
     def sms(self):
         from smsconsole.cloud.sms import SmsClient
@@ -151,7 +175,7 @@ class CloudProvider:
     def alipay(self):
         from smsconsole.cloud.payments import AlipayClient
 
-        settings = self.settings.alipay_settings()
+        settings = self.alipay_settings()
         if settings is None:
             raise CloudFailure("error.payment.not_configured")
         return self._cached("alipay", settings, AlipayClient)

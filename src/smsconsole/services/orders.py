@@ -125,7 +125,7 @@ class OrderService:
         data = dict(form)
         if not client.verify_notify(data):
             return "fail"
-        settings = self.cloud.settings.alipay_settings()
+        settings = self.cloud.alipay_settings()
         if data.get("app_id") != settings.app_id:
             return "fail"
         if data.get("trade_status") not in ("TRADE_SUCCESS", "TRADE_FINISHED"):

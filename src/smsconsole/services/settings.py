@@ -299,7 +299,14 @@ class SettingsService:
         with self.ctx.store.session() as s:
             row = self.save_access(s, actor, access_id, data)
             s.flush()
-            return self._view(s, row)
+            view = self._view(s, row)
+        self._cloud_changed()
+        return view
+
+    def _cloud_changed(self) -> None:
+        """Drop the cached adapters and settings (``CloudProvider``)."""
+        if self.ctx.cloud is not None:
+            self.ctx.cloud.invalidate()
 
     def reveal_secret(self, actor: Actor, access_id: int) -> str:
         """The AccessKey secret in clear. Logged: who looked, when, from where."""
@@ -378,7 +385,9 @@ class SettingsService:
             adminlog.record(s, self.ctx, actor, "settings.payment", target_type="payment",
                             target=f"alipay {data.app_id}", detail=adminlog.changes(old, fields))
             s.flush()
-            return self._payment_view(row)
+            view = self._payment_view(row)
+        self._cloud_changed()
+        return view
 
     @staticmethod
     def _notify_url(data) -> str:

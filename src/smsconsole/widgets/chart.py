@@ -45,14 +45,27 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Panel:
+    """One plot: its series share a y axis (whole-number ticks from 0 to ``top``)."""
+
+    series: tuple[Series, ...]
+    top: int
+    yticks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ChartData:
-    """What the chart draws: one x position per day, tick labels, the series."""
+    """What the chart draws: one x position per day, tick labels, and two panels —
+    total and delivered above, failed below on its own scale, so that a failure spike
+    of a few dozen stays visible next to thousands delivered."""
 
     labels: tuple[str, ...]  # one per point ("11-25")
     ticks: tuple[int, ...]  # 1-based positions that carry a label
-    series: tuple[Series, ...]
-    top: int  # the y axis' upper limit
-    yticks: tuple[int, ...] = ()  # whole numbers on the y axis
+    panels: tuple[Panel, ...]
+
+    @property
+    def series(self) -> tuple[Series, ...]:
+        return tuple(s for p in self.panels for s in p.series)
 
     @property
     def empty(self) -> bool:
@@ -69,39 +82,63 @@ def tick_positions(n: int, most: int = MAX_TICKS) -> tuple[int, ...]:
     return tuple(sorted({1 + round(i * step) for i in range(most)}))
 
 
+def _panel(series: tuple[Series, ...], steps: int) -> Panel:
+    top = max((max(s.values, default=0) for s in series), default=0)
+    step = max(1, -(-top // steps))  # whole-number steps that cover the highest value
+    return Panel(series, step * steps, tuple(step * i for i in range(steps + 1)))
+
+
 def trend_data(rows: Sequence[Any], series: Sequence[tuple] = SERIES) -> ChartData:
     """``DayRow``s (oldest first) → ``ChartData``. Pure; call it in the worker."""
     labels = tuple(r.day.strftime("%m-%d") for r in rows)
     out = tuple(Series(key, label_key, marker, color, rich,
                        tuple(int(getattr(r, key)) for r in rows))
                 for key, label_key, marker, color, rich in series)
-    top = max((max(s.values, default=0) for s in out), default=0)
-    step = max(1, -(-top // 4))  # four whole-number steps cover the highest value
-    return ChartData(labels, tick_positions(len(labels)), out, step * 4,
-                     tuple(step * i for i in range(5)))
+    volume = tuple(s for s in out if s.key != "failed")
+    failed = tuple(s for s in out if s.key == "failed")
+    panels = tuple(p for p in (_panel(volume, 4) if volume else None,
+                               _panel(failed, 2) if failed else None) if p)
+    return ChartData(labels, tick_positions(len(labels)), panels)
 
 
-def plot_text(data: ChartData, width: int, height: int, *, colorless: bool) -> str:
-    """Draw ``data`` with plotext at ``width`` × ``height`` cells. Main thread only."""
+def _plot(panel: Panel, data: ChartData, width: int, height: int, colorless: bool,
+          x_labels: bool, label_width: int) -> str:
     import plotext
 
     fig = plotext.figure
     fig.clear()
     fig.theme("simple")
-    fig.plot_size(max(width, 20), max(height, 5))
+    fig.plot_size(max(width, 20), max(height, 4))
     xs = list(range(1, len(data.labels) + 1))
-    for s in data.series:
+    for s in panel.series:
         signal = fig.signal(xs, list(s.values), marker=s.marker)
         signal.lines()
         fig.draw(signal)
-    fig.ruler("x").ticks(list(data.ticks), [data.labels[i - 1] for i in data.ticks])
-    fig.ruler("y").lim(0, data.top)
-    if data.yticks:
-        fig.ruler("y").ticks(list(data.yticks), [f"{v:,}" for v in data.yticks])
+    if x_labels:
+        fig.ruler("x").ticks(list(data.ticks), [data.labels[i - 1] for i in data.ticks])
+    else:
+        fig.ruler("x").ticks([], [])
+    fig.ruler("y").lim(0, panel.top)
+    # Same label width in both panels, so their plots line up.
+    fig.ruler("y").ticks(list(panel.yticks),
+                         [f"{v:,}".rjust(label_width) for v in panel.yticks])
     fig.legend(False)
     text = fig.build().string(colorless=colorless)
     fig.clear()
     return text.rstrip("\n")
+
+
+def plot_text(data: ChartData, width: int, height: int, *, colorless: bool) -> str:
+    """Draw ``data`` with plotext at ``width`` × ``height`` cells (the volume panel gets
+    about two thirds of the height). Main thread only: plotext's figure is global."""
+    label_width = max(len(f"{v:,}") for p in data.panels for v in p.yticks)
+    if len(data.panels) == 1:
+        return _plot(data.panels[0], data, width, height, colorless, True, label_width)
+    top_h = max(5, round(height * 0.65))
+    parts = [_plot(data.panels[0], data, width, top_h, colorless, False, label_width),
+             _plot(data.panels[1], data, width, max(4, height - top_h), colorless, True,
+                   label_width)]
+    return "\n".join(parts)
 
 
 class TrendChart(Widget):
@@ -156,5 +193,5 @@ class TrendChart(Widget):
         self.refresh()
 
 
-__all__ = ["TrendChart", "ChartData", "Series", "trend_data", "tick_positions", "plot_text",
-           "SERIES"]
+__all__ = ["TrendChart", "ChartData", "Panel", "Series", "trend_data", "tick_positions",
+           "plot_text", "SERIES"]

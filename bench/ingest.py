@@ -2,7 +2,7 @@
 
 (a) The apply step alone (parse + ``services.reports.apply_reports`` + commit, batches of
     16, rollups, task counts and refunds included) on SQLite, against raw sqlite3 doing
-    the same updates (record by biz id + phone, task counts, both rollups, commit per
+    the same updates (record by biz id + phone, task counts, the rollups, commit per
     16) in the same run, on copies of one database.
 (b) End to end through the sandbox's MNS with one worker: reports per second from the
     queue into the database (receive 16, apply, delete).
@@ -78,6 +78,7 @@ def build_db(path: Path, n: int) -> list[tuple[str, str]]:
     con.execute("INSERT INTO daily_stat VALUES (?,1,'速达科技','SMS_1','notification',?,0,0,?)",
                 (day, n, n))
     con.execute("INSERT INTO daily_total VALUES (?,?,0,0,?)", (day, n, n))
+    con.execute("INSERT INTO daily_type VALUES (?,'notification',?,0,0,?)", (day, n, n))
     con.commit()
     con.close()
     return keys
@@ -147,6 +148,9 @@ def bench_raw(path: Path, bodies: list[bytes]) -> float:
         con.execute("INSERT INTO daily_total VALUES ('2026-11-20',0,?,?,0) ON CONFLICT(day)"
                     " DO UPDATE SET delivered=delivered+excluded.delivered, "
                     "failed=failed+excluded.failed", (ok_n, fail_n))
+        con.execute("INSERT INTO daily_type VALUES ('2026-11-20','notification',0,?,?,0) "
+                    "ON CONFLICT(day, sms_type) DO UPDATE SET delivered=delivered+"
+                    "excluded.delivered, failed=failed+excluded.failed", (ok_n, fail_n))
         con.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     con.close()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from smsconsole.store.models import (
     DailyStat,
     DailyTotal,
+    DailyType,
     DeliveryStatus,
     Holding,
     SendRecord,
@@ -29,6 +30,7 @@ def assert_consistent(services) -> dict:
         stats = {(d.day, d.user_id, d.sign_name, d.template_code): d
                  for d in s.scalars(select(DailyStat))}
         totals = {d.day: d for d in s.scalars(select(DailyTotal))}
+        typed = {(d.day, d.sms_type): d for d in s.scalars(select(DailyType))}
         holdings = {h.id: h for h in s.scalars(select(Holding))}
     by_task = defaultdict(Counter)
     by_key = defaultdict(Counter)
@@ -60,6 +62,16 @@ def assert_consistent(services) -> dict:
         c = by_day[day]
         assert (row.total, row.delivered, row.failed, row.segments) == (
             c["total"], c[DeliveryStatus.DELIVERED], c[DeliveryStatus.FAILED], c["segments"])
+    by_type = defaultdict(Counter)
+    for key, row in stats.items():
+        bucket = by_type[(key[0], row.sms_type)]
+        for c in ("total", "delivered", "failed", "segments"):
+            bucket[c] += getattr(row, c)
+    assert set(typed) == set(by_type)
+    for key, row in typed.items():
+        c = by_type[key]
+        assert (row.total, row.delivered, row.failed, row.segments) == (
+            c["total"], c["delivered"], c["failed"], c["segments"]), key
     for hid, h in holdings.items():
         assert 0 <= h.used <= h.total, f"holding {hid} out of range"
         assert h.used == charged[hid], f"holding {hid}: used {h.used} != charged {charged[hid]}"

@@ -38,7 +38,7 @@ def test_setup_sandbox_then_upgrade_then_refuse_twice(tmp_path):
     assert "ops@example.com" in first.stdout and "sandbox" in first.stdout
     assert (tmp_path / "smsconsole.db").exists()
     up = run(["db", "upgrade"], tmp_path)
-    assert up.returncode == 0 and "0001" in up.stdout
+    assert up.returncode == 0 and "0002" in up.stdout
     again = run(args, tmp_path, stdin="Secret123\n")
     assert again.returncode == 1
     assert again.stderr.count("\n") == 1 and "already set up" in again.stderr
@@ -86,7 +86,7 @@ def test_setup_and_upgrade_on_postgres(tmp_path, pg_server):
                     stdin="Secret123\n")
         assert setup.returncode == 0, setup.stderr
         cur = run(["--db", url, "db", "current"], tmp_path)
-        assert cur.stdout.strip() == "0001"
+        assert cur.stdout.strip() == "0002"
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -98,3 +98,36 @@ def test_bad_database_url_is_one_line(tmp_path):
     out = run(["--db", "postgresql://nobody@127.0.0.1:1/none", "db", "upgrade"], tmp_path)
     assert out.returncode == 1 and out.stderr.count("\n") == 1
     assert "Traceback" not in out.stderr
+
+
+def test_sandbox_prints_its_endpoints_and_serves(tmp_path):
+    """`smsconsole sandbox` prints the cli.md key/value lines, and the SDKs can use them."""
+    import signal
+
+    env = dict(os.environ, SMSCONSOLE_DATA_DIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "smsconsole", "sandbox"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = {}
+        while "alipay-public-key" not in lines:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            key, _, value = line.strip().partition(" ")
+            lines[key] = value
+        assert lines["sms"].startswith("http://127.0.0.1:")
+        assert lines["mns"].startswith("http://127.0.0.1:")
+        assert lines["alipay"].endswith("/gateway.do")
+        assert lines["access-key-id"] not in ("", "None")
+        assert lines["report-queue"] == f"Alicom-Queue-{lines['uid']}-SmsReport"
+        assert lines["reply-queue"] == f"Alicom-Queue-{lines['uid']}-SmsUp"
+        from smsconsole.cloud.sms import SmsClient
+        from smsconsole.cloud.types import AliyunSettings
+
+        client = SmsClient(AliyunSettings(lines["access-key-id"], lines["access-key-secret"],
+                                          sms_endpoint=lines["sms"].removeprefix("http://"),
+                                          sms_protocol="http"))
+        assert any(s.status == "approved" for s in client.list_signs())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+    assert proc.returncode == 0

@@ -43,13 +43,16 @@ def keyset_page(
     *,
     backward: bool = False,
     scalars: bool = False,
+    compare: Sequence | None = None,
 ) -> Page:
     """Run ``stmt`` for one page ordered by ``order`` descending.
 
     ``cursor`` None: the first page. ``backward`` False: rows after ``cursor`` (older);
     True: rows before it (newer), returned in the same newest-first order.
+    ``compare``: expressions equal to ``order``'s columns to compare the cursor with
+    (e.g. written so the planner cannot use an index for that term); default ``order``.
     """
-    key = tuple_(*order)
+    key = tuple_(*(compare or order))
     names = [c.key for c in order]
     if cursor is not None:
         stmt = stmt.where(key > tuple_(*cursor) if backward else key < tuple_(*cursor))

@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
@@ -131,6 +133,47 @@ _REC_COLS = (SendRecord.id, SendRecord.task_id, SendRecord.user_id, SendRecord.p
              SendRecord.err_msg, SendRecord.send_time, SendRecord.report_time)
 
 
+# A phone prefix (SQLite): up to this many matches the phone index serves the page (sorting
+# them by time is cheap); beyond it, newest first on a time-ordered index finds 50 matches
+# within a few thousand rows. The two cost the same around sqrt(50 × 10M) ≈ 22k matches
+# at 10M messages; see bench/run.py (records.prefix.*).
+PREFIX_PHONE_INDEX_MAX = 20_000
+
+
+def _no_index(col):
+    """``+col``: the same value, but SQLite will not use an index for this term."""
+    return UnaryExpression(col, operator=operators.custom_op("+"), type_=col.type)
+
+
+def _after(cursor, backward: bool, names: int = 2):
+    """The time of a keyset cursor over (time, id), when it is an aware datetime."""
+    if cursor is None or len(cursor) != names:
+        return None
+    moment = cursor[0]
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        return moment
+    return None
+
+
+def _time_bounds(col, start: datetime, end: datetime, cursor_time: datetime | None,
+                 backward: bool, plain=None) -> list:
+    """``start <= col < end``, leaving out the side a keyset cursor already bounds.
+
+    Going older, ``(time, id) < cursor`` implies ``time <= cursor time``; when that is
+    before ``end``, ``col < end`` adds nothing. SQLite takes one bound per side for an
+    index range, and with both it took ``end``: a page deep in a date range walked the
+    index from the end of the range down to the cursor (0.4 s at 5M rows). The same
+    going newer with ``start``.
+    """
+    term = plain if plain is not None else col
+    conds = []
+    if not (cursor_time is not None and backward and cursor_time >= start):
+        conds.append(term >= start)
+    if not (cursor_time is not None and not backward and cursor_time < end):
+        conds.append(term < end)
+    return conds
+
+
 def accounts(s: Session, user_ids) -> dict[int, str]:
     ids = sorted({u for u in user_ids if u is not None})
     if not ids:
@@ -144,7 +187,9 @@ class RecordService:
 
     # --- tasks --------------------------------------------------------------------------
 
-    def task_stmt(self, flt: TaskFilter):
+    def task_stmt(self, flt: TaskFilter, *, cursor=None, backward: bool = False):
+        """The filter as a SELECT. ``cursor``: the keyset page's cursor, when there is one
+        (the date bound it makes redundant is left out; same rows)."""
         stmt = select(*_TASK_COLS)
         v.date_order(flt.first, flt.last)
         if flt.user_id:
@@ -152,7 +197,8 @@ class RecordService:
         if flt.first or flt.last:
             start, end = self.ctx.clock.day_range(flt.first or date(1970, 1, 1),
                                                   flt.last or date(9999, 12, 30))
-            stmt = stmt.where(SendTask.created_at >= start, SendTask.created_at < end)
+            stmt = stmt.where(*_time_bounds(SendTask.created_at, start, end,
+                                            _after(cursor, backward), backward))
         if flt.template_code:
             stmt = stmt.where(SendTask.template_code == flt.template_code)
         if flt.status:
@@ -166,8 +212,9 @@ class RecordService:
     def tasks(self, flt: TaskFilter = TaskFilter(), cursor=None, limit: int = 50,
               backward: bool = False) -> Page[TaskRow]:
         with self.ctx.store.read() as s:
-            page = keyset_page(s, self.task_stmt(flt), (SendTask.created_at, SendTask.id),
-                               cursor, limit, backward=backward)
+            page = keyset_page(s, self.task_stmt(flt, cursor=cursor, backward=backward),
+                               (SendTask.created_at, SendTask.id), cursor, limit,
+                               backward=backward)
             names = accounts(s, [r.user_id for r in page.rows])
         rows = [TaskRow(*r, account=names.get(r.user_id, "")) for r in page.rows]
         return Page(rows, page.first, page.last, page.has_next, page.has_prev)
@@ -191,34 +238,110 @@ class RecordService:
 
     # --- records ------------------------------------------------------------------------
 
-    def record_stmt(self, flt: RecordFilter):
+    def record_stmt(self, flt: RecordFilter, *, cursor=None, backward: bool = False,
+                    via: str | None = None):
+        """The filter as a SELECT.
+
+        ``cursor``/``backward``: the keyset page's cursor over (send_time, id), when there
+        is one (the date bound it makes redundant is left out; same rows). ``via``
+        (SQLite, see ``_plan``): the one index that may serve the query — ``"phone"``,
+        ``"user"``, ``"status"``, ``"template"``, ``"sign"``, or ``"time"`` (any but the
+        phone's); the other terms are written ``+col``, which SQLite cannot serve from an
+        index. Same rows either way.
+        """
         stmt = select(*_REC_COLS)
         v.date_order(flt.first, flt.last)
+
+        def term(col, name: str):
+            return col if via is None or via == name or (via == "time" and name != "phone") \
+                else _no_index(col)
+
         if flt.task_id:
             stmt = stmt.where(SendRecord.task_id == flt.task_id)
         if flt.user_id:
-            stmt = stmt.where(SendRecord.user_id == flt.user_id)
+            stmt = stmt.where(term(SendRecord.user_id, "user") == flt.user_id)
         if flt.status:
-            stmt = stmt.where(SendRecord.status == flt.status)
+            stmt = stmt.where(term(SendRecord.status, "status") == flt.status)
         if flt.first or flt.last:
             start, end = self.ctx.clock.day_range(flt.first or date(1970, 1, 1),
                                                   flt.last or date(9999, 12, 30))
-            stmt = stmt.where(SendRecord.send_time >= start, SendRecord.send_time < end)
+            time_term = SendRecord.send_time if via != "phone" else _no_index(SendRecord.send_time)
+            stmt = stmt.where(*_time_bounds(SendRecord.send_time, start, end,
+                                            _after(cursor, backward), backward, time_term))
         if flt.phone.strip():
             full = v.normalize_phone(flt.phone)
             if full:
-                stmt = stmt.where(SendRecord.phone == full)
+                stmt = stmt.where(term(SendRecord.phone, "phone") == full)
             else:
                 span = v.phone_prefix_range(flt.phone)
                 if span is None:
-                    stmt = stmt.where(SendRecord.phone == flt.phone.strip())
+                    stmt = stmt.where(term(SendRecord.phone, "phone") == flt.phone.strip())
                 else:
-                    stmt = stmt.where(SendRecord.phone.between(*span))
+                    stmt = stmt.where(term(SendRecord.phone, "phone").between(*span))
         if flt.template_code:
-            stmt = stmt.where(SendRecord.template_code == flt.template_code)
+            stmt = stmt.where(term(SendRecord.template_code, "template") == flt.template_code)
         if flt.sign_name:
-            stmt = stmt.where(SendRecord.sign_name == flt.sign_name)
+            stmt = stmt.where(term(SendRecord.sign_name, "sign") == flt.sign_name)
         return stmt
+
+    def _plan(self, s: Session, flt: RecordFilter) -> str | None:
+        """SQLite: which index should serve a page of ``flt`` (None: the planner's choice).
+
+        SQLite keeps no statistics here, so with several filters it picks an index by
+        rule, not by data: for a user's pending messages it walks every message of the
+        user (millions) looking for a few; for a short phone prefix it sorts a tenth of
+        the table. Each index on (column, send_time, id) serves a page newest first, so
+        the cheapest is the one with the fewest rows to walk — counted here from the
+        rollups (exact, and a millisecond) or, for a phone prefix, on its index
+        (bounded). Only the choice of index depends on these counts, never the rows.
+
+        A full number: the phone index (a number has few messages). A prefix: the phone
+        index up to ``PREFIX_PHONE_INDEX_MAX`` matches, a time-ordered index beyond.
+        Otherwise, with two or more of user, status, template, signature: the one with
+        the fewest messages in the date range. PostgreSQL has statistics: None.
+        """
+        if not self.ctx.store.is_sqlite or flt.task_id:
+            return None
+        if flt.phone.strip():
+            span = None if v.normalize_phone(flt.phone) else v.phone_prefix_range(flt.phone)
+            if span is None:
+                return "phone"
+            sub = (select(literal(1)).select_from(SendRecord.__table__)
+                   .where(SendRecord.phone.between(*span))
+                   .limit(PREFIX_PHONE_INDEX_MAX + 1).subquery())
+            matches = s.scalar(select(func.count()).select_from(sub)) or 0
+            if matches <= PREFIX_PHONE_INDEX_MAX:
+                return "phone"
+        chosen = [n for n, on in (("user", flt.user_id), ("status", flt.status),
+                                  ("template", flt.template_code), ("sign", flt.sign_name)) if on]
+        if len(chosen) < 2:
+            return "time" if flt.phone.strip() else None
+        return min(chosen, key=lambda name: self._rows_for(s, flt, name))
+
+    def _rows_for(self, s: Session, flt: RecordFilter, name: str) -> int:
+        """Messages matching one filter (and the date range), from the rollups."""
+        from smsconsole.store.models import DailyStat, DailyTotal
+
+        days = []
+        if flt.first:
+            days.append(("first", flt.first))
+        if flt.last:
+            days.append(("last", flt.last))
+        if name == "status":
+            t = DailyTotal
+            cols = {DeliveryStatus.DELIVERED: func.sum(t.delivered),
+                    DeliveryStatus.FAILED: func.sum(t.failed)}.get(
+                DeliveryStatus(flt.status), func.sum(t.total - t.delivered - t.failed))
+            stmt = select(cols)
+        else:
+            t = DailyStat
+            col = {"user": t.user_id, "template": t.template_code, "sign": t.sign_name}[name]
+            value = {"user": flt.user_id, "template": flt.template_code,
+                     "sign": flt.sign_name}[name]
+            stmt = select(func.sum(t.total)).where(col == value)
+        for side, day in days:
+            stmt = stmt.where(t.day >= day if side == "first" else t.day <= day)
+        return int(s.scalar(stmt) or 0)
 
     def records(self, flt: RecordFilter = RecordFilter(), cursor=None, limit: int = 50,
                 backward: bool = False) -> Page[RecordRow]:
@@ -228,9 +351,13 @@ class RecordService:
                 page = keyset_page(s, self.record_stmt(flt), (SendRecord.id,), cursor, limit,
                                    backward=backward)
             else:
-                page = keyset_page(s, self.record_stmt(flt),
-                                   (SendRecord.send_time, SendRecord.id), cursor, limit,
-                                   backward=backward)
+                via = self._plan(s, flt)
+                stmt = self.record_stmt(flt, cursor=cursor, backward=backward, via=via)
+                order = (SendRecord.send_time, SendRecord.id)
+                # via the phone index, the cursor must not offer the time index either
+                compare = tuple(_no_index(c) for c in order) if via == "phone" else None
+                page = keyset_page(s, stmt, order, cursor, limit, backward=backward,
+                                   compare=compare)
             names = accounts(s, [r.user_id for r in page.rows])
         rows = [RecordRow(*r, account=names.get(r.user_id, "")) for r in page.rows]
         return Page(rows, page.first, page.last, page.has_next, page.has_prev)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from smsconsole.clock import parse_china_time
 from smsconsole.services import rollups
 from smsconsole.services.context import Context
-from smsconsole.services.settings import get_setting
+from smsconsole.services.settings import DEFAULTS, get_setting
 from smsconsole.services.validation import normalize_phone
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
@@ -184,7 +184,8 @@ _RECORD_COLS = ("id, biz_id, phone, status, segments, task_id, user_id, sign_nam
                 "template_code, sms_type, send_time, holding_id")
 
 
-def _lock_records(s: Session, keys: list[tuple[str, str]]) -> list[tuple]:
+def _lock_records(s: Session, keys: list[tuple[str, str]], db: Driver | None = None
+                  ) -> list[tuple]:
     """Rows (as ``_RECORD_COLS``) for (biz_id, phone) keys, locked on PostgreSQL.
 
     ``biz_id IN (..) AND phone IN (..)`` rather than a row-value IN: SQLite only uses the
@@ -193,19 +194,26 @@ def _lock_records(s: Session, keys: list[tuple[str, str]]) -> list[tuple]:
     """
     if not keys:
         return []
-    db = Driver(s)
+    db = db or Driver(s)
     wanted = set(keys)
     bizs = sorted({b for b, _ in wanted})
     phones = sorted({p for _, p in wanted})
-    rows = db.execute(
+    rows = db.rows(
         f"SELECT {_RECORD_COLS} FROM send_record WHERE biz_id IN ({db.marks(len(bizs))}) "
         f"AND phone IN ({db.marks(len(phones))}) ORDER BY id"
-        + (" FOR UPDATE" if db.pg else ""), bizs + phones).all()
+        + (" FOR UPDATE" if db.pg else ""), bizs + phones)
     return [r for r in rows if (r[1], r[2]) in wanted]
 
 
-def _refund_on(s: Session, refund: bool | None) -> bool:
-    return (get_setting(s, "refund_failed") == "1") if refund is None else refund
+def _refund_on(s: Session, refund: bool | None, db: Driver | None = None) -> bool:
+    if refund is not None:
+        return refund
+    if s.new or s.dirty or s.deleted:  # a setting changed in this session must be seen
+        return get_setting(s, "refund_failed") == "1"
+    # Read once per batch, in plain SQL: the ORM lookup cost more than a batch's updates.
+    rows = (db or Driver(s)).rows("SELECT value FROM app_setting WHERE key = ?",
+                                  ("refund_failed",))
+    return (rows[0][0] if rows else DEFAULTS.get("refund_failed", "")) == "1"
 
 
 def apply_reports(s: Session, ctx: Context, reports: list[Report],
@@ -221,9 +229,9 @@ def apply_reports(s: Session, ctx: Context, reports: list[Report],
             result.duplicates += 1  # the same report twice in one batch
         else:
             by_key[key] = r
-    found = {(r[1], r[2]): r for r in _lock_records(s, list(by_key))}
-    refund = _refund_on(s, refund)
     db = Driver(s)
+    found = {(r[1], r[2]): r for r in _lock_records(s, list(by_key), db)}
+    refund = _refund_on(s, refund, db)
     pending, delivered, failed = (DeliveryStatus.PENDING.value, DeliveryStatus.DELIVERED.value,
                                   DeliveryStatus.FAILED.value)
     updates, refunds_by_holding = [], defaultdict(int)
@@ -261,21 +269,21 @@ def apply_reports(s: Session, ctx: Context, reports: list[Report],
     if updates:
         db.executemany("UPDATE send_record SET status=?, err_code=?, err_msg=?, report_time=?, "
                        "segments=?, refunded=? WHERE id=? AND status=?", updates)
-        _bump_tasks(s, task_counts)
-        _give_back(s, refunds_by_holding)
-        rollups.bump(s, deltas)
+        _bump_tasks(s, task_counts, db)
+        _give_back(s, refunds_by_holding, db)
+        rollups.bump(s, deltas, db)
     return result
 
 
-def _bump_tasks(s: Session, task_counts: dict[int, list[int]]) -> None:
-    Driver(s).executemany(
+def _bump_tasks(s: Session, task_counts: dict[int, list[int]], db: Driver | None = None) -> None:
+    (db or Driver(s)).executemany(
         "UPDATE send_task SET delivered=delivered+?, failed=failed+? WHERE id=?",
         [(d, f, tid) for tid, (d, f) in sorted(task_counts.items())])
 
 
-def _give_back(s: Session, by_holding: dict[int, int]) -> None:
-    Driver(s).executemany("UPDATE holding SET used=used-? WHERE id=?",
-                          [(n, hid) for hid, n in sorted(by_holding.items())])
+def _give_back(s: Session, by_holding: dict[int, int], db: Driver | None = None) -> None:
+    (db or Driver(s)).executemany("UPDATE holding SET used=used-? WHERE id=?",
+                                  [(n, hid) for hid, n in sorted(by_holding.items())])
 
 
 def fail_records(s: Session, ctx: Context, record_ids: list[int], code: str, message: str,
@@ -332,7 +340,7 @@ def apply_pending_for(s: Session, ctx: Context, biz_ids: list[str] | None = None
         except MalformedMessage:  # cannot happen: it parsed before it was kept
             continue
     keys = {(r.biz_id, r.phone) for r in reports}
-    existing = {(r.biz_id, r.phone) for r in _lock_records(s, list(keys))} if keys else set()
+    existing = {(r[1], r[2]) for r in _lock_records(s, list(keys))} if keys else set()
     matched = [r for r in reports if (r.biz_id, r.phone) in existing]
     result = apply_reports(s, ctx, matched, keep_unmatched=False)
     done = [row.id for row in kept if (row.biz_id, row.phone) in existing]

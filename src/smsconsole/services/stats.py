@@ -1,5 +1,6 @@
 """业务统计 and 首页: per-day send volume and the home dashboard, read from the rollups
-(``daily_total`` unfiltered, ``daily_stat`` with filters) — never by scanning records.
+(``daily_total`` unfiltered, ``daily_type`` by type alone, ``daily_stat`` with other
+filters) — never by scanning records.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from smsconsole.services.errors import Invalid
 from smsconsole.store.models import (
     DailyStat,
     DailyTotal,
+    DailyType,
     Holding,
     HoldingStatus,
     ReviewStatus,
@@ -41,6 +43,11 @@ class StatsFilter:
     def empty(self) -> bool:
         return not (self.user_id or self.sign_name or self.sms_type or self.template_code
                     or self.template_name)
+
+    @property
+    def type_only(self) -> bool:
+        return bool(self.sms_type) and not (self.user_id or self.sign_name
+                                            or self.template_code or self.template_name.strip())
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,10 @@ class StatsService:
                 t = DailyTotal
                 stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)
                         .where(t.day >= first, t.day <= last))
+            elif flt.type_only:
+                t = DailyType
+                stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)
+                        .where(t.day >= first, t.day <= last, t.sms_type == flt.sms_type))
             else:
                 d = DailyStat
                 stmt = (select(d.day, func.sum(d.total), func.sum(d.delivered),

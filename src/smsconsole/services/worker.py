@@ -44,6 +44,10 @@ PENDING_EVERY = 5.0  # seconds between retries of reports that arrived before th
 BEAT_EVERY = 2.0  # seconds between health writes
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
 ONCE_GIVE_UP = 5  # with --once, consecutive failures before giving up (exit 1)
+# Inside the console the worker starts this long after the admin logged in: its first
+# receive imports the cloud SDKs (~0.5 s of Python in a thread), which would otherwise
+# share the interpreter with drawing the first screen (bench/run.py console figures).
+IN_APP_START_DELAY = 2.0
 
 
 @dataclass
@@ -299,12 +303,18 @@ def queues_configured(services) -> bool:
 
 
 def start_in_app(services) -> WorkerHandle | None:
-    """Start the worker as background threads of the console; None when the queues are
-    not configured."""
+    """Start the worker as background threads of the console (after
+    ``IN_APP_START_DELAY``); None when the queues are not configured."""
     if not queues_configured(services):
         return None
     worker = ReportWorker(services)
-    thread = threading.Thread(target=worker.run, name="report-worker", daemon=True)
+
+    def run() -> None:
+        if worker.stop_event.wait(IN_APP_START_DELAY):
+            return  # stopped (logged out, quit) before it began
+        worker.run()
+
+    thread = threading.Thread(target=run, name="report-worker", daemon=True)
     thread.start()
     return WorkerHandle(worker, thread)
 

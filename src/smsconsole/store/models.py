@@ -335,6 +335,9 @@ class Template(SQLModel, table=True):
         Index("ix_template_applied", "applied_at", "id"),
         Index("ix_template_user", "user_id", "applied_at"),
         Index("ix_template_code", "code"),
+        # Statistics by template name scan names and codes only (a LIKE '%x%' on the
+        # index instead of the table with its contents; migration 0002).
+        Index("ix_template_name_code", "name", "code"),
     )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id")
@@ -396,7 +399,13 @@ class SendRecord(SQLModel, table=True):
         Index("ix_record_status_time", "status", "send_time", "id"),
         Index("ix_record_phone_time", "phone", "send_time"),
         Index("ix_record_task_status", "task_id", "status", "id"),
+        # A task's records newest first, any status (migration 0002): PostgreSQL walked
+        # the primary key back to an old task instead (0.9 s), SQLite sorted the task.
+        Index("ix_record_task_id", "task_id", "id"),
         Index("ix_record_template_time", "template_code", "send_time", "id"),
+        # The send-records list filters by signature too (migration 0002): without it a
+        # rarely used signature walked the whole table.
+        Index("ix_record_sign_time", "sign_name", "send_time", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="send_task.id")
@@ -472,7 +481,10 @@ class DailyStat(SQLModel, table=True):
     __tablename__ = "daily_stat"
     __table_args__ = (
         Index("ix_daily_stat_user_day", "user_id", "day"),
-        Index("ix_daily_stat_template_day", "template_code", "day"),
+        # Covering: a template-name filter sums a year of hundreds of templates from the
+        # index alone (migration 0002).
+        Index("ix_daily_stat_template_cover", "template_code", "day", "total", "delivered",
+              "failed", "segments"),
         Index("ix_daily_stat_sign_day", "sign_name", "day"),
     )
     day: date = Field(primary_key=True)
@@ -491,6 +503,20 @@ class DailyTotal(SQLModel, table=True):
 
     __tablename__ = "daily_total"
     day: date = Field(primary_key=True)
+    total: int = 0
+    delivered: int = 0
+    failed: int = 0
+    segments: int = 0
+
+
+class DailyType(SQLModel, table=True):
+    """Platform-wide daily totals per SMS type (the template's): statistics filtered by
+    type alone read one row a day instead of summing every ``daily_stat`` row of the
+    type (migration 0002). Equals ``daily_stat`` summed by (day, sms_type)."""
+
+    __tablename__ = "daily_type"
+    day: date = Field(primary_key=True)
+    sms_type: SmsType = Field(primary_key=True, sa_type=enum_col(SmsType))
     total: int = 0
     delivered: int = 0
     failed: int = 0

@@ -376,6 +376,13 @@ class SmsConsoleApp(App):
                 self.call_from_thread(self._services_failed, exc)
                 return
             self.call_from_thread(self._services_up, services, set_up)
+            if set_up:
+                # Warm the dashboard's queries while the admin types the password: home
+                # then draws sooner after login.
+                try:
+                    services.stats.dashboard()
+                except Exception:  # noqa: BLE001 - only a warm-up
+                    log.debug("dashboard warm-up failed", exc_info=True)
 
         self.run_worker(build, thread=True, name="open database", exit_on_error=False)
 

@@ -162,6 +162,23 @@ async def test_paged_table_lines_up_wide_characters():
         assert grid.columns["name"].content_width == max(cell_len("名字23"), cell_len("Name"))
 
 
+async def test_paged_table_rows_drawn_before_measuring_get_their_full_width():
+    """A frame drawn between filling the page and the idle measure must not stick: the
+    records page once showed header-wide, cut columns ("2026-11-" for a date)."""
+    long_rows = [Row(1, "x" * 30, 100)]
+    app = TableApp(fake_fetch([]), limit=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(PagedTable)
+        table._show(fake_fetch(long_rows)(None, False, 5), None, False, 1, 0)
+        drawn_early = "".join(s.text for s in table.grid.render_line(1))
+        assert "x" * 30 not in drawn_early  # drawn before the measure: cut
+        await pilot.pause()
+        await pilot.pause()
+        drawn = "".join(s.text for s in table.grid.render_line(1))
+        assert "x" * 30 in drawn
+
+
 class DialogApp(App):
     def __init__(self):
         super().__init__()

@@ -9,9 +9,21 @@ The dialogs (``FormDialog``, ``ConfirmDialog``, ``DetailDialog``, ``ProgressDial
 in ``smsconsole.screens.dialogs``.
 """
 
-from smsconsole.widgets.form import Field, FormView, Section
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
-from smsconsole.widgets.paged_table import Column, PagedTable
+
+# The table and the form are imported on first use (PEP 562): the login screen, drawn
+# before anything else, needs only the labels.
+_LAZY = {"PagedTable": "paged_table", "Column": "paged_table", "FormView": "form",
+         "Field": "form", "Section": "form"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"smsconsole.widgets.{_LAZY[name]}"), name)
+    raise AttributeError(name)
+
 
 __all__ = ["PagedTable", "Column", "FormView", "Field", "Section", "Tr", "keybind",
            "translate_bindings"]

@@ -95,6 +95,14 @@ class PagedTableGrid(DataTable):
     def owner(self) -> PagedTable:
         return self.parent  # type: ignore[return-value]
 
+    def _update_dimensions(self, new_rows) -> None:
+        """Measure new rows, then drop the rendered rows. DataTable caches rendered rows
+        by an update count that measuring does not bump: a frame drawn between adding
+        the rows and the measure (on idle) kept header-wide columns."""
+        super()._update_dimensions(new_rows)
+        self._update_count += 1
+        self.refresh()
+
     def action_next_page(self) -> None:
         self.owner.next_page()
 

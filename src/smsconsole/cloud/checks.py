@@ -84,7 +84,7 @@ def check_aliyun(settings: AliyunSettings, lang: str = "en", *,
             continue
         if sc.sign_name not in signs:
             try:
-                signs[sc.sign_name] = sms.get_sign(sc.sign_name)
+                signs[sc.sign_name] = sms.get_sign(sc.sign_name, with_type=False)
             except CloudError as e:
                 signs[sc.sign_name] = e
         got = signs[sc.sign_name]

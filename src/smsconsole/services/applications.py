@@ -322,7 +322,7 @@ class SignatureService(_ApplicationService):
         return ""
 
     def _cloud_get(self, app: Signature):
-        return self.cloud.sms().get_sign(app.name)
+        return self.cloud.sms().get_sign(app.name, with_type=False)  # the review is enough
 
     def lookup(self, name: str):
         """What Aliyun says of a signature (SignInfo), or NotFound."""

@@ -182,6 +182,17 @@ def test_verification_frequency_limits_follow_the_virtual_clock(ep):
     sbc.set_clock(ep, None)
 
 
+def test_a_held_virtual_clock_stands_still_until_set_again(ep):
+    start = datetime(2026, 3, 2, 9, 0, 0, 500_000, tzinfo=CHINA)
+    sbc.set_clock(ep, start, hold=True)
+    time.sleep(0.05)
+    assert datetime.fromisoformat(sbc.state(ep, summary=True)["now"]) == start
+    sbc.set_clock(ep, start)  # not held: runs on from there
+    time.sleep(0.05)
+    assert datetime.fromisoformat(sbc.state(ep, summary=True)["now"]) > start
+    sbc.set_clock(ep, None)
+
+
 def test_reports_have_the_exact_fields_and_segments(make_sandbox):
     sb = make_sandbox(failure_rate=0.5, seed=7)
     ep = sb.endpoints

@@ -391,7 +391,9 @@ class _Sim:
         review deadlines, frequency limits and trade times follow it)."""
         at = self.now()
         if self._cloud_at != at:
-            self.control.call("/clock", {"now": at.isoformat()})
+            # Held: the sandbox's times (payments, reports) must not depend on how fast
+            # this machine replays (same seed, same history).
+            self.control.call("/clock", {"now": at.isoformat(), "hold": True})
             self._cloud_at = at
 
     def _configure(self, **cfg) -> None:

@@ -54,12 +54,14 @@ def state(endpoints: SandboxEndpoints, *, summary: bool = False, limit: int | No
     return _call(_base(endpoints) + "/state" + suffix)
 
 
-def set_clock(endpoints: SandboxEndpoints, now: datetime | str | None) -> dict:
-    """Shift the sandbox's virtual now (aware datetime or ISO text); None resets it."""
+def set_clock(endpoints: SandboxEndpoints, now: datetime | str | None,
+              hold: bool = False) -> dict:
+    """Shift the sandbox's virtual now (aware datetime or ISO text); None resets it.
+    ``hold`` stops the virtual clock there until the next call."""
     if now is None:
         return _call(_base(endpoints) + "/clock", {"reset": True})
     text = now.isoformat() if isinstance(now, datetime) else now
-    return _call(_base(endpoints) + "/clock", {"now": text})
+    return _call(_base(endpoints) + "/clock", {"now": text, "hold": hold})
 
 
 def configure(endpoints: SandboxEndpoints, **cfg) -> dict:

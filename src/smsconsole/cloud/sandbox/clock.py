@@ -22,6 +22,7 @@ def real_ms() -> int:
 class Clock:
     def __init__(self, offset_ms: int = 0) -> None:
         self._offset_ms = offset_ms
+        self._held_ms: int | None = None  # a virtual now that stands still (see set_now)
         self._lock = threading.Lock()
 
     @property
@@ -29,20 +30,27 @@ class Clock:
         return self._offset_ms
 
     def now_ms(self) -> int:
-        return real_ms() + self._offset_ms
+        held = self._held_ms
+        return held if held is not None else real_ms() + self._offset_ms
 
     def now(self) -> datetime:
         return from_ms(self.now_ms())
 
-    def set_now(self, when: datetime | None) -> int:
-        """Make ``when`` (aware) the virtual now; ``None`` resets to real time."""
+    def set_now(self, when: datetime | None, hold: bool = False) -> int:
+        """Make ``when`` (aware) the virtual now; ``None`` resets to real time. With
+        ``hold`` the virtual now stays at ``when`` until the next call (a replay that
+        sets the time of every event gets the same times however fast it runs)."""
         with self._lock:
+            self._held_ms = None
             if when is None:
                 self._offset_ms = 0
             else:
                 if when.tzinfo is None:
                     raise ValueError("the virtual time needs a UTC offset")
-                self._offset_ms = int(when.timestamp() * 1000) - real_ms()
+                at = int(when.timestamp() * 1000)
+                self._offset_ms = at - real_ms()
+                if hold:
+                    self._held_ms = at
             return self._offset_ms
 
 

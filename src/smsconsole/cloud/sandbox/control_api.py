@@ -3,7 +3,7 @@ real protocol): state inspection, virtual clock, config, faults, reviews, report
 
 ``GET  /_sandbox/health``                 → ``{"ok": true, "data_dir": …}``
 ``GET  /_sandbox/state[?biz_id=&phone=&summary=1&limit=N]``
-``POST /_sandbox/clock``    ``{"now": "<ISO with offset>"}`` or ``{"reset": true}``
+``POST /_sandbox/clock``    ``{"now": "<ISO with offset>"[, "hold": true]}`` or ``{"reset": true}``
 ``GET|POST /_sandbox/config``             (POST: partial update, see SandboxConfig)
 ``GET|POST|DELETE /_sandbox/faults``      (POST: a fault spec, see faults.py)
 ``POST /_sandbox/reviews/advance``        ``{"decision": "approve"|"reject"|null}``
@@ -90,7 +90,7 @@ class ControlApi:
             self.s.set_clock(None)
         else:
             when = datetime.fromisoformat(str(payload["now"]))
-            self.s.set_clock(when)
+            self.s.set_clock(when, hold=bool(payload.get("hold")))
         return {"now": self.s.clock.now().isoformat(), "offset_ms": self.s.clock.offset_ms}
 
     def flush_reports(self) -> int:

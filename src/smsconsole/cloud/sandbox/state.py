@@ -87,8 +87,8 @@ class SandboxState:
     def save_config(self) -> None:
         self.store.set_meta("config", self.config.to_dict())
 
-    def set_clock(self, when) -> None:
-        offset = self.clock.set_now(when)
+    def set_clock(self, when, hold: bool = False) -> None:
+        offset = self.clock.set_now(when, hold)
         self.store.set_meta("clock_offset_ms", offset)
 
     @property

@@ -204,7 +204,7 @@ def test_cli_on_a_setup_sandbox_install_then_again(tmp_path):
 def test_cli_refuses_a_real_aliyun_install(tmp_path):
     data = tmp_path / "data"
     setup = run_cli(["setup", "--admin-email", "ops@example.com", "--admin-phone",
-                     "13900139000", "--password-stdin", "--access-key-id", "LTAI5tExample0001",
+                     "13900139000", "--password-stdin", "--access-key-id", "test-access-key-id",
                      "--sign-name", "云顶科技", "--template-code", "SMS_100001",
                      "--report-queue", "Alicom-Queue-1-SmsReport",
                      "--reply-queue", "Alicom-Queue-1-SmsUp"], data,

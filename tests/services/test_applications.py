@@ -66,3 +66,27 @@ def test_template_bad_input(services, name, sms_type, content, key):
     u = f.user(services)
     with refused(services, key, cls=Invalid):
         services.templates.apply(u.id, name, sms_type, content)
+
+
+def test_sync_all_can_be_limited_to_some_applications(db_url, tmp_path, clock, sandbox):
+    from smsconsole.cloud.sandbox import client as sandbox_client
+    from smsconsole.store.models import SmsType
+    from tests.conftest import make_services
+
+    svc = make_services(db_url, tmp_path, clock, sandbox)
+    try:
+        actor = f.configure_sandbox(svc)
+        who = f.user(svc)
+        ids = []
+        for i in range(2):
+            tpl = svc.templates.apply(who.id, f"限定同步{i}", SmsType.NOTIFICATION,
+                                      f"您的包裹{i}已到，取件码${{code}}")
+            svc.templates.submit(actor, tpl.id)
+            ids.append(tpl.id)
+        sandbox_client.advance_reviews(sandbox.endpoints, "reject")
+        result = svc.templates.sync_all(actor, only=[ids[0]])
+        assert (result.checked, result.rejected) == (1, 1)
+        statuses = {r.id: r.status for r in svc.templates.page().rows if r.id in ids}
+        assert statuses == {ids[0]: ReviewStatus.REJECTED, ids[1]: ReviewStatus.IN_REVIEW}
+    finally:
+        svc.close()

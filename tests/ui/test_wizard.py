@@ -22,7 +22,7 @@ from tests.ui.conftest import SIZE, build_app, count_rows, settle
 STEP1 = {"name": "Zhang San", "company": "Yunding SMS", "email": "Admin@Example.com",
          "phone": "13800138000", "purchase_order_no": ""}
 STEP2 = {"password": "Secret123", "password_confirm": "Secret123"}
-STEP3 = {"access_key_id": "LTAI5tTESTKEY", "access_key_secret": "test-secret-value",
+STEP3 = {"access_key_id": "test-access-key-id", "access_key_secret": "test-secret-value",
          "report_queue": "Alicom-Queue-1234567890-SmsReport",
          "reply_queue": "Alicom-Queue-1234567890-SmsUp",
          **{f"scenario.{k}.{f}": v for k in ("register", "reset_password", "change_phone")
@@ -101,7 +101,7 @@ async def test_valid_path_typed_by_keys(ui_services):
     site = ui_services.settings.site()
     assert (site.company, site.address, site.phone) == ("Yd", "天津市南开区", "022-8788-2266")
     access = ui_services.settings.access()
-    assert access.access_key_id == "LTAI5tTESTKEY" and not access.sandbox
+    assert access.access_key_id == "test-access-key-id" and not access.sandbox
     assert access.scenarios["change_phone"].template_code == "SMS_100001"
     assert ui_services.auth.login("13800138000", "Secret12").name == "Zs"
 

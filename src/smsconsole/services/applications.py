@@ -246,14 +246,17 @@ class _ApplicationService:
             return target
 
     def sync_all(self, actor: Actor, progress: Callable[[int, int], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> SyncResult:
-        """Sync every in-review application; ``progress(done, total)`` after each one."""
+                 cancelled: Callable[[], bool] | None = None,
+                 only: list[int] | None = None) -> SyncResult:
+        """Sync every in-review application (or those of ``only`` still in review);
+        ``progress(done, total)`` after each one."""
         from smsconsole.cloud.errors import CloudError
 
+        stmt = select(self.model.id).where(self.model.status == ReviewStatus.IN_REVIEW)
+        if only is not None:
+            stmt = stmt.where(self.model.id.in_(only))
         with self.ctx.store.read() as s:
-            ids = list(s.scalars(select(self.model.id)
-                                 .where(self.model.status == ReviewStatus.IN_REVIEW)
-                                 .order_by(self.model.id)))
+            ids = list(s.scalars(stmt.order_by(self.model.id)))
         approved = rejected = unchanged = 0
         errors: list[str] = []
         for done, app_id in enumerate(ids, 1):

@@ -895,20 +895,16 @@ class _Sim:
         self._cloud_now()
         # Reviews Aliyun has finished (it takes about two hours: sooner finds nothing).
         due = self.now() - timedelta(seconds=SANDBOX_RUN["review_delay"])
-        if kind != "late" and not self.synced_all:
-            # Once per run, 全部同步: also what earlier runs left in review.
+        done = [a for a in self.in_review if a.submitted <= due]
+        if kind != "late" and (done or not self.synced_all):
+            # The run's first sync is 全部同步 (also what earlier runs left in review); later
+            # ones ask only for what Aliyun may have finished (the others would answer "in
+            # review": the same result, for many more calls).
+            for service in (svc.signatures, svc.templates):
+                only = [a.id for a in done if a.kind == service.kind] if self.synced_all else None
+                if only != []:
+                    service.sync_all(actor, only=only)
             self.synced_all = True
-            svc.signatures.sync_all(actor)
-            svc.templates.sync_all(actor)
-            self.reviewed()
-        elif kind != "late" and any(a.submitted <= due for a in self.in_review):
-            # Then the ones Aliyun may have finished (the others would answer "in review":
-            # the same result, for many more calls).
-            for a in self.in_review:
-                if a.submitted <= due:
-                    service = svc.signatures if a.kind == "signature" else svc.templates
-                    with contextlib.suppress(CloudFailure, Conflict, NotFound):
-                        service.sync(actor, a.id)
             self.reviewed()
         # New applications: reject the obviously wrong ones, submit the rest.
         ready = [a for a in self.pending_apps if self.now() - a.applied > timedelta(minutes=15)]

@@ -179,6 +179,21 @@ async def test_paged_table_rows_drawn_before_measuring_get_their_full_width():
         assert "x" * 30 in drawn
 
 
+def test_every_table_is_a_grid():
+    """The fix above lives in ``Grid``: a table built as a bare DataTable (the statistics
+    table once was) would show the cut columns again."""
+    import re
+    from pathlib import Path
+
+    import smsconsole
+
+    root = Path(smsconsole.__file__).parent
+    bare = [f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py")
+            for n, text in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"\bDataTable\(", text) and not text.lstrip().startswith("class ")]
+    assert not bare, bare
+
+
 class DialogApp(App):
     def __init__(self):
         super().__init__()

@@ -32,6 +32,7 @@ from smsconsole.store.models import DeliveryStatus
 from smsconsole.widgets import Field, FormView, PagedTable
 from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, enum_label
+from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import Tr, keybind
 
 
@@ -95,7 +96,7 @@ class RecordQueryPage(MenuPage):
             yield Button(t("query.run"), id="query-run", compact=True, variant="primary")
         with ContentSwitcher(initial="query-hint", id="query-results"):
             yield Tr("query.hint", id="query-hint")
-            yield DataTable(id="query-timeline", cursor_type="row", zebra_stripes=True)
+            yield Grid(id="query-timeline", cursor_type="row", zebra_stripes=True)
             yield PagedTable(RECORD_COLUMNS, fetch=self._fetch_records, id="query-records",
                              empty_key="query.records.empty")
 

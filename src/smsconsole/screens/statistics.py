@@ -34,6 +34,7 @@ from smsconsole.services.stats import StatsFilter
 from smsconsole.store.models import DeliveryStatus, SmsType
 from smsconsole.widgets.chart import TrendChart, trend_data
 from smsconsole.widgets.export import ExportSpec, start_export
+from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import keybind
 
 DEFAULT_DAYS = 30
@@ -76,7 +77,7 @@ class StatisticsPage(MenuPage):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="stats-filters", markup=False)
-        table = DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
+        table = Grid(id="stats-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="stats-totals", markup=False)
         yield TrendChart(id="stats-chart")

@@ -38,6 +38,7 @@ from textual.worker import get_current_worker
 
 from smsconsole.i18n import t
 from smsconsole.widgets.format import cell
+from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import keybind
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class Column:
         return value
 
 
-class PagedTableGrid(DataTable):
+class PagedTableGrid(Grid):
     """The DataTable inside a PagedTable: page keys instead of scroll keys."""
 
     BINDINGS = [
@@ -94,14 +95,6 @@ class PagedTableGrid(DataTable):
     @property
     def owner(self) -> PagedTable:
         return self.parent  # type: ignore[return-value]
-
-    def _update_dimensions(self, new_rows) -> None:
-        """Measure new rows, then drop the rendered rows. DataTable caches rendered rows
-        by an update count that measuring does not bump: a frame drawn between adding
-        the rows and the measure (on idle) kept header-wide columns."""
-        super()._update_dimensions(new_rows)
-        self._update_count += 1
-        self.refresh()
 
     def action_next_page(self) -> None:
         self.owner.next_page()

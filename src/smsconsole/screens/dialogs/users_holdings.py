@@ -21,6 +21,7 @@ from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.store.models import HoldingSource, HoldingStatus
 from smsconsole.widgets.form import Field
 from smsconsole.widgets.format import day, dt, enum_label, num
+from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
 
 COLUMNS = ("allocated", "type", "count", "used", "remaining", "expires", "status", "source")
@@ -70,7 +71,7 @@ class UserListDialog(ModalScreen):
         with Vertical(id="dialog"):
             yield Tr(self.title_key, id="list-title", account=self.user.account,
                      name=self.user.name)
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="list-table")
+            yield Grid(cursor_type="row", zebra_stripes=True, id="list-table")
             yield Static(t("table.loading"), id="list-status")
         yield Footer()
 

@@ -130,6 +130,16 @@ def _time(data: dict, key: str, required: bool) -> datetime | None:
         raise MalformedMessage(f"bad {key}: {str(value)[:40]}") from None
 
 
+def _unicode(value: str, name: str) -> str:
+    """``value`` if it is valid Unicode: a lone surrogate (``"\\ud800"`` in the JSON)
+    cannot be stored by either database's driver."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedMessage(f"{name} is not valid Unicode (lone surrogate)") from None
+    return value
+
+
 def _phone(raw) -> str | None:
     text = str(raw or "")
     if len(text) == 11 and text.isdigit() and text[0] == "1" and text[1] in "3456789":
@@ -157,11 +167,13 @@ def parse_report(body: bytes | str) -> Report:
     if not 1 <= segments <= 100:
         raise MalformedMessage("bad sms_size")
     return Report(
-        biz_id=biz_id, phone=phone, success=success,
-        err_code=str(data.get("err_code") or ("DELIVERED" if success else ""))[:64],
-        err_msg=str(data.get("err_msg") or "")[:256],
+        biz_id=_unicode(biz_id, "biz_id"), phone=phone, success=success,
+        err_code=_unicode(str(data.get("err_code") or ("DELIVERED" if success else ""))[:64],
+                          "err_code"),
+        err_msg=_unicode(str(data.get("err_msg") or "")[:256], "err_msg"),
         send_time=_time(data, "send_time", False), report_time=_time(data, "report_time", True),
-        segments=segments, raw=text, out_id=str(data.get("out_id") or "")[:64],
+        segments=segments, raw=text,
+        out_id=_unicode(str(data.get("out_id") or "")[:64], "out_id"),
     )
 
 
@@ -173,9 +185,10 @@ def parse_reply(body: bytes | str) -> ReplyMsg:
     content = str(data.get("content") or "")
     if len(content) > 1000:
         raise MalformedMessage("content too long")
-    return ReplyMsg(phone=phone, content=content, sign_name=str(data.get("sign_name") or "")[:64],
-                    dest_code=str(data.get("dest_code") or "")[:32],
-                    sequence_id=str(data.get("sequence_id") or "")[:32],
+    return ReplyMsg(phone=phone, content=_unicode(content, "content"),
+                    sign_name=_unicode(str(data.get("sign_name") or "")[:64], "sign_name"),
+                    dest_code=_unicode(str(data.get("dest_code") or "")[:32], "dest_code"),
+                    sequence_id=_unicode(str(data.get("sequence_id") or "")[:32], "sequence_id"),
                     send_time=_time(data, "send_time", True))
 
 

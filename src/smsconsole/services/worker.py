@@ -71,6 +71,7 @@ class Health:
     duplicates_today: int = 0
     kept_aside: int = 0
     pending_reports: int = 0
+    reconciled: int = 0  # records of unknown outcome settled with the cloud
     error: str = ""
     backoff_until: datetime | None = None
     running: bool = True
@@ -81,7 +82,8 @@ class Health:
         err = f" error={self.error}" if self.error else ""
         return (f"worker {self.worker_id}: last receive {last}; today {self.reports_today} "
                 f"reports, {self.replies_today} replies, {self.duplicates_today} duplicates; "
-                f"kept aside {self.kept_aside}; waiting for records {self.pending_reports}{err}")
+                f"kept aside {self.kept_aside}; waiting for records {self.pending_reports}; "
+                f"reconciled {self.reconciled}{err}")
 
 
 class Backoff:
@@ -271,6 +273,8 @@ class ReportWorker:
 
         result = Reconciler(self.ctx, self.services.cloud).run(**kw)
         self.reconciled += result.settled
+        with self.health.lock:
+            self.health.reconciled += result.settled
         if result.adopted_tasks or result.settled:
             log.warning("reconciled: %d tasks taken over, %d records sent, %d not sent, %d left",
                         result.adopted_tasks, result.sent, result.not_sent, result.left)

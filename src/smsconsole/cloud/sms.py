@@ -9,9 +9,10 @@ backoff and jitter, only for throttling (``Throttling*`` codes, ``x-acs-retry-af
 which is honoured), HTTP 5xx, failures to connect, and read timeouts. Decision: a READ
 timeout (or a connection dropped after the request went out) on SendSms/SendBatchSms is
 NOT retried, because sends are not idempotent (Aliyun says so; a retry double-sends). It
-raises ``CloudError(code="Timeout", retryable=False)``; the admin checks the outcome with
-QuerySendDetails. ``isv.BUSINESS_LIMIT_CONTROL`` and every other business code are never
-retried.
+raises ``CloudError(code="Timeout", retryable=False)``; the send's records become
+*unknown* and ``services.reconcile`` settles them with QuerySendDetails (each call
+carries an OutId, which QuerySendDetails and the reports echo).
+``isv.BUSINESS_LIMIT_CONTROL`` and every other business code are never retried.
 
 For a loopback ``sms_endpoint`` (the sandbox) no proxy is ever used, whatever
 ``HTTP(S)_PROXY`` say (see ``_openapi.direct_for_loopback``).

@@ -11,8 +11,11 @@ thousands of reports a second). Guarantees:
   they always equal a recount of the records;
 - a failed delivery returns its segments to the holding it was charged to, once (the
   record's ``refunded`` flag flips in the same statement), when the refund setting is on;
-- a report whose record is not there yet (the send has not recorded its BizId) is kept
-  in ``pending_report`` and applied when the record appears, never dropped.
+- a report whose record has no BizId yet (the send's answer was lost or is not
+  committed yet) finds it by the call's OutId and gives it the BizId; a report whose
+  record is not there at all is kept in ``pending_report`` and applied when the record
+  appears; one that never matches is set aside (``kept_aside``) after
+  ``PENDING_MAX_AGE``, never dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import binascii
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -35,12 +38,14 @@ from smsconsole.services.validation import normalize_phone
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     DeliveryStatus,
+    KeptAside,
     OptOut,
     PendingReport,
     Reply,
     SendRecord,
 )
 
+PENDING_MAX_AGE = timedelta(days=3)  # an early report without a record by then never matches
 UNSUBSCRIBE_WORDS = {"TD", "T", "N", "退订", "取消", "UNSUBSCRIBE", "STOP", "退", "TD退订", "0000"}
 
 
@@ -59,6 +64,7 @@ class Report:
     report_time: datetime
     segments: int
     raw: str  # the JSON as received, for pending_report
+    out_id: str = ""  # the OutId of the call (ours: ``SendService`` sets one per call)
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,16 @@ def _time(data: dict, key: str, required: bool) -> datetime | None:
         raise MalformedMessage(f"bad {key}: {str(value)[:40]}") from None
 
 
+def _unicode(value: str, name: str) -> str:
+    """``value`` if it is valid Unicode: a lone surrogate (``"\\ud800"`` in the JSON)
+    cannot be stored by either database's driver."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedMessage(f"{name} is not valid Unicode (lone surrogate)") from None
+    return value
+
+
 def _phone(raw) -> str | None:
     text = str(raw or "")
     if len(text) == 11 and text.isdigit() and text[0] == "1" and text[1] in "3456789":
@@ -151,11 +167,13 @@ def parse_report(body: bytes | str) -> Report:
     if not 1 <= segments <= 100:
         raise MalformedMessage("bad sms_size")
     return Report(
-        biz_id=biz_id, phone=phone, success=success,
-        err_code=str(data.get("err_code") or ("DELIVERED" if success else ""))[:64],
-        err_msg=str(data.get("err_msg") or "")[:256],
+        biz_id=_unicode(biz_id, "biz_id"), phone=phone, success=success,
+        err_code=_unicode(str(data.get("err_code") or ("DELIVERED" if success else ""))[:64],
+                          "err_code"),
+        err_msg=_unicode(str(data.get("err_msg") or "")[:256], "err_msg"),
         send_time=_time(data, "send_time", False), report_time=_time(data, "report_time", True),
         segments=segments, raw=text,
+        out_id=_unicode(str(data.get("out_id") or "")[:64], "out_id"),
     )
 
 
@@ -167,9 +185,10 @@ def parse_reply(body: bytes | str) -> ReplyMsg:
     content = str(data.get("content") or "")
     if len(content) > 1000:
         raise MalformedMessage("content too long")
-    return ReplyMsg(phone=phone, content=content, sign_name=str(data.get("sign_name") or "")[:64],
-                    dest_code=str(data.get("dest_code") or "")[:32],
-                    sequence_id=str(data.get("sequence_id") or "")[:32],
+    return ReplyMsg(phone=phone, content=_unicode(content, "content"),
+                    sign_name=_unicode(str(data.get("sign_name") or "")[:64], "sign_name"),
+                    dest_code=_unicode(str(data.get("dest_code") or "")[:32], "dest_code"),
+                    sequence_id=_unicode(str(data.get("sequence_id") or "")[:32], "sequence_id"),
                     send_time=_time(data, "send_time", True))
 
 
@@ -205,6 +224,30 @@ def _lock_records(s: Session, keys: list[tuple[str, str]], db: Driver | None = N
     return [r for r in rows if (r[1], r[2]) in wanted]
 
 
+def _adopt_by_out_id(s: Session, reports: list[Report], db: Driver) -> dict:
+    """Records without a BizId that these reports are about, by (OutId, phone): they get
+    the report's BizId (and an *unknown* record is pending again: a report proves the
+    cloud sent it). Returns them keyed like ``_lock_records``'s rows."""
+    wanted = {(r.out_id, r.phone): r for r in reports}
+    outs = sorted({o for o, _ in wanted})
+    phones = sorted({p for _, p in wanted})
+    rows = db.rows(
+        f"SELECT {_RECORD_COLS}, out_id FROM send_record WHERE out_id IN "
+        f"({db.marks(len(outs))}) AND phone IN ({db.marks(len(phones))}) "
+        "AND biz_id IS NULL AND status IN (?, ?) ORDER BY id" + (" FOR UPDATE" if db.pg else ""),
+        [*outs, *phones, DeliveryStatus.PENDING.value, DeliveryStatus.UNKNOWN.value])
+    out: dict[tuple[str, str], tuple] = {}
+    for row in rows:
+        rep = wanted.get((row[-1], row[2]))
+        if rep is None or (rep.biz_id, rep.phone) in out:
+            continue
+        db.execute("UPDATE send_record SET biz_id=?, status=? WHERE id=? AND biz_id IS NULL",
+                   (rep.biz_id, DeliveryStatus.PENDING.value, row[0]))
+        out[(rep.biz_id, rep.phone)] = (row[0], rep.biz_id, row[2],
+                                        DeliveryStatus.PENDING.value, *row[4:-1])
+    return out
+
+
 def _refund_on(s: Session, refund: bool | None, db: Driver | None = None) -> bool:
     if refund is not None:
         return refund
@@ -231,6 +274,9 @@ def apply_reports(s: Session, ctx: Context, reports: list[Report],
             by_key[key] = r
     db = Driver(s)
     found = {(r[1], r[2]): r for r in _lock_records(s, list(by_key), db)}
+    lost = [r for key, r in by_key.items() if key not in found and r.out_id]
+    if lost:
+        found.update(_adopt_by_out_id(s, lost, db))
     refund = _refund_on(s, refund, db)
     pending, delivered, failed = (DeliveryStatus.PENDING.value, DeliveryStatus.DELIVERED.value,
                                   DeliveryStatus.FAILED.value)
@@ -287,21 +333,25 @@ def _give_back(s: Session, by_holding: dict[int, int], db: Driver | None = None)
 
 
 def fail_records(s: Session, ctx: Context, record_ids: list[int], code: str, message: str,
-                 refund: bool = True) -> int:
-    """Fail pending records now (the cloud refused the call). Returns how many changed."""
+                 refund: bool = True, from_status: DeliveryStatus = DeliveryStatus.PENDING
+                 ) -> int:
+    """Fail records still in ``from_status`` now (the cloud refused the call, or never
+    got it). Rows are locked first (PostgreSQL), so two callers never both refund one
+    record. Returns how many changed."""
     if not record_ids:
         return 0
     now = ctx.clock.now()
     rows = s.execute(
         select(_REC.id, _REC.task_id, _REC.user_id, _REC.sign_name, _REC.template_code,
                _REC.sms_type, _REC.send_time, _REC.holding_id, _REC.segments)
-        .where(_REC.id.in_(record_ids), _REC.status == DeliveryStatus.PENDING)
+        .where(_REC.id.in_(record_ids), _REC.status == from_status)
+        .order_by(_REC.id).with_for_update()
     ).all()
     if not rows:
         return 0
     s.execute(
         update(SendRecord.__table__)
-        .where(_REC.id.in_([r.id for r in rows]), _REC.status == DeliveryStatus.PENDING)
+        .where(_REC.id.in_([r.id for r in rows]), _REC.status == from_status)
         .values(status=DeliveryStatus.FAILED, err_code=code[:64], err_msg=message[:256],
                 report_time=now, refunded=refund)
     )
@@ -321,33 +371,92 @@ def fail_records(s: Session, ctx: Context, record_ids: list[int], code: str, mes
 
 
 def apply_pending_for(s: Session, ctx: Context, biz_ids: list[str] | None = None,
-                      limit: int = 5000) -> ApplyResult:
-    """Apply kept reports whose records now exist (for ``biz_ids``, or the oldest
-    ``limit`` of all). Applied ones leave ``pending_report``; unmatched ones stay."""
-    stmt = select(PendingReport).order_by(PendingReport.id).limit(limit)
-    if biz_ids is not None:
-        if not biz_ids:
-            return ApplyResult()
-        stmt = stmt.where(PendingReport.biz_id.in_(biz_ids))
-    kept = list(s.scalars(stmt))
-    if not kept:
+                      limit: int = 5000, ids: list[int] | None = None) -> ApplyResult:
+    """Apply kept reports whose records now exist: for ``biz_ids``, or (None) up to
+    ``limit`` of those that match a record, found by joining on (BizId, phone) so that
+    any number of reports that never match cannot hide the ones that do. Applied ones
+    leave ``pending_report``; ``result.pending`` is how many are still waiting.
+    ``ids`` limits it to those kept reports (the worker isolating a bad one)."""
+    if (biz_ids is not None and not biz_ids) or (ids is not None and not ids):
         return ApplyResult()
-    reports, ids = [], []
-    for row in kept:
-        try:
-            reports.append(parse_report(row.payload))
-            ids.append(row.id)
-        except MalformedMessage:  # cannot happen: it parsed before it was kept
-            continue
-    keys = {(r.biz_id, r.phone) for r in reports}
-    existing = {(r[1], r[2]) for r in _lock_records(s, list(keys))} if keys else set()
-    matched = [r for r in reports if (r.biz_id, r.phone) in existing]
-    result = apply_reports(s, ctx, matched, keep_unmatched=False)
-    done = [row.id for row in kept if (row.biz_id, row.phone) in existing]
-    if done:
-        s.execute(delete(PendingReport).where(PendingReport.id.in_(done)))
-    result.pending = len(kept) - len(done)
+    pr = PendingReport.__table__.c
+    stmt = (select(PendingReport)
+            .join(SendRecord.__table__, (_REC.biz_id == pr.biz_id) & (_REC.phone == pr.phone))
+            .order_by(pr.id).limit(limit))
+    if biz_ids is not None:
+        stmt = stmt.where(pr.biz_id.in_(biz_ids))
+    if ids is not None:
+        stmt = stmt.where(pr.id.in_(ids))
+    kept = list(s.scalars(stmt))
+    result = ApplyResult()
+    if kept:
+        reports = []
+        for row in kept:
+            try:
+                reports.append(parse_report(row.payload))
+            except MalformedMessage:  # cannot happen: it parsed before it was kept
+                continue
+        result = apply_reports(s, ctx, reports, keep_unmatched=False)
+        s.execute(delete(PendingReport).where(PendingReport.id.in_([r.id for r in kept])))
+    if biz_ids is None and ids is None:
+        from sqlalchemy import func
+
+        result.pending = s.scalar(select(func.count()).select_from(PendingReport)) or 0
     return result
+
+
+def matching_pending_ids(s: Session, limit: int = 5000) -> list[int]:
+    """Ids of kept reports whose record exists now (oldest first)."""
+    pr = PendingReport.__table__.c
+    return list(s.scalars(
+        select(pr.id).join(SendRecord.__table__,
+                           (_REC.biz_id == pr.biz_id) & (_REC.phone == pr.phone))
+        .order_by(pr.id).limit(limit)))
+
+
+def set_aside_pending(s: Session, ctx: Context, row_id: int, reason: str) -> bool:
+    """Move one kept report to ``kept_aside`` (visible to the admin) with ``reason``."""
+    row = s.get(PendingReport, row_id, with_for_update=True)
+    if row is None:
+        return False
+    s.add(KeptAside(queue="report", message_id=f"pending_report:{row.id}",
+                    body=storable(row.payload)[:20000], reason=storable(reason)[:512],
+                    received_at=ctx.clock.now()))
+    s.delete(row)
+    return True
+
+
+def age_out_pending(s: Session, ctx: Context, max_age: timedelta = PENDING_MAX_AGE,
+                    limit: int = 5000) -> int:
+    """Set aside (``kept_aside``, visible to the admin) kept reports that found no record
+    within ``max_age``: they are not ours (another system on the same queue) or their
+    send was lost. Returns how many moved."""
+    cutoff = ctx.clock.now() - max_age
+    old = list(s.scalars(select(PendingReport).where(PendingReport.received_at < cutoff)
+                         .order_by(PendingReport.id).limit(limit).with_for_update()))
+    if not old:
+        return 0
+    now = ctx.clock.now()
+    for row in old:
+        s.add(KeptAside(queue="report", message_id=f"pending_report:{row.id}",
+                        body=storable(row.payload)[:20000],
+                        reason=f"no send record for BizId {row.biz_id} after "
+                               f"{max_age.days} day(s)"[:512],
+                        received_at=now))
+    s.execute(delete(PendingReport).where(PendingReport.id.in_([r.id for r in old])))
+    return len(old)
+
+
+def storable(text: str) -> str:
+    """``text`` as any database stores it: NUL and lone surrogates (which PostgreSQL or
+    the UTF-8 codec refuse) escaped, everything else unchanged."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\u0000")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def apply_replies(s: Session, ctx: Context, replies: list[ReplyMsg]) -> int:
@@ -393,5 +502,5 @@ def _dialect_insert(dialect: str):
 
 
 __all__ = ["MalformedMessage", "Report", "ReplyMsg", "ApplyResult", "parse_report",
-           "parse_reply", "apply_reports", "apply_pending_for", "apply_replies", "fail_records",
+           "parse_reply", "apply_reports", "apply_pending_for", "age_out_pending", "storable", "apply_replies", "fail_records",
            "is_unsubscribe"]

@@ -12,13 +12,20 @@ holdings.
 
 Quota is charged and the records written *before* the cloud call, so a crash can never
 send without charging; the cloud's BizId is attached right after the call. A call the
-cloud refuses fails its records at once and gives their quota back.
+cloud refuses fails its records at once and gives their quota back. A call whose outcome
+is unknown (read timeout, connection lost after the request went out) is NOT a refusal:
+its records become *unknown*, stay charged, and ``services.reconcile`` later asks the
+cloud (by the call's OutId) and settles them. Each call carries an OutId unique to it
+(stored on its records before the call), and the task's ``beat_at`` moves before each
+call, so a crashed sender's task is recognised and settled the same way.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -46,8 +53,28 @@ from smsconsole.store.models import (
     UserStatus,
 )
 
+log = logging.getLogger("smsconsole.sending")
+
 MAX_NUMBERS_PER_TASK = 100_000
 MAX_PER_CALL = 1000  # SendSms accepts at most 1000 numbers a call
+# A CloudError with one of these codes and no HTTP answer may have been sent: the
+# request went out and the answer was lost (see cloud/_openapi.classify).
+MAYBE_SENT = {"Timeout", "NetworkError", "InvalidResponse"}
+
+
+def out_id_for(task_id: int, call: int, nonce: str) -> str:
+    """The OutId of a task's ``call``-th cloud call (the nonce keeps it unique even if
+    task ids are reused, e.g. after a database restore)."""
+    return f"sc{task_id}.{call}.{nonce}"
+
+
+def maybe_sent(exc: Exception) -> bool:
+    """Whether a failed send call may have reached the cloud (outcome unknown)."""
+    from smsconsole.cloud.errors import CloudError
+
+    if not isinstance(exc, CloudError):
+        return True  # not a refusal we understand: ask the cloud rather than refund
+    return exc.http_status is None and not exc.retryable and exc.code in MAYBE_SENT
 VARIABLE = re.compile(r"\$\{(\w+)\}")
 
 
@@ -210,57 +237,80 @@ class SendService:
                             content=p.content, params_json=p.params_json,
                             numbers=len(p.phones), invalid_numbers=len(p.invalid),
                             duplicate_numbers=p.duplicates, opted_out_numbers=p.opted_out,
-                            segments_each=p.segments, status=TaskStatus.SENDING)
+                            segments_each=p.segments, status=TaskStatus.SENDING, beat_at=now)
             s.add(task)
             s.flush()
             base = dict(task_id=task.id, user_id=p.user_id, sign_name=p.sign_name,
                         template_code=p.template.code, sms_type=p.template.sms_type,
                         segments=p.segments, status=DeliveryStatus.PENDING, send_time=now,
                         err_code="", err_msg="", refunded=False)
+            nonce = secrets.token_hex(4)
             s.execute(insert(SendRecord),
-                      [dict(base, phone=ph, holding_id=hid)
-                       for ph, hid in zip(p.phones, holding_ids, strict=True)])
+                      [dict(base, phone=ph, holding_id=hid,
+                            out_id=out_id_for(task.id, i // MAX_PER_CALL, nonce))
+                       for i, (ph, hid) in enumerate(zip(p.phones, holding_ids, strict=True))])
             rollups.bump(s, [(self.ctx.clock.day_of(now), p.user_id, p.sign_name,
                               p.template.code, p.template.sms_type.value,
                               {"total": len(p.phones), "segments": len(p.phones) * p.segments})])
             task_id = task.id
-        return self._dispatch(task_id, p, now)
+        return self._dispatch(task_id, p, now, nonce)
 
     # --- the cloud call ------------------------------------------------------------------
 
-    def _dispatch(self, task_id: int, p: _Prepared, now: datetime) -> SendOutcome:
+    def _dispatch(self, task_id: int, p: _Prepared, now: datetime, nonce: str) -> SendOutcome:
         from smsconsole.cloud.errors import CloudError
         from smsconsole.services.reports import apply_pending_for
 
         params = json.loads(p.params_json) or None
         biz_ids: list[str] = []
-        accepted_any = False
+        accepted_any = unknown_any = False
         code, message, request_id = "OK", "OK", ""
-        for start in range(0, len(p.phones), MAX_PER_CALL):
+        for call, start in enumerate(range(0, len(p.phones), MAX_PER_CALL)):
             chunk = p.phones[start:start + MAX_PER_CALL]
+            out_id = out_id_for(task_id, call, nonce)
+            if not self._beat(task_id):
+                # The reconciler took this task over (we looked dead): it settles the
+                # remaining records, which were never sent.
+                unknown_any = True
+                break
             try:
-                result = self.cloud.sms().send_sms(chunk, p.sign_name, p.template.code, params)
-            except CloudError as exc:
-                code, message = exc.code or "Error", (exc.raw_message or str(exc))[:512]
-                request_id = exc.request_id or request_id
-                self._fail_chunk(task_id, chunk, exc.code or "Error", message)
-                continue
-            except Exception as exc:  # noqa: BLE001 - any failure fails the chunk, never lost
-                code, message = "Error", str(exc)[:512]
-                self._fail_chunk(task_id, chunk, code, message)
+                result = self.cloud.sms().send_sms(chunk, p.sign_name, p.template.code, params,
+                                                   out_id=out_id)
+            except Exception as exc:  # noqa: BLE001 - every failure is settled, never lost
+                if isinstance(exc, CloudError):
+                    code = exc.code or "Error"
+                    message = (exc.raw_message or str(exc))[:512]
+                    request_id = exc.request_id or request_id
+                else:
+                    code, message = "Error", str(exc)[:512]
+                if maybe_sent(exc):
+                    unknown_any = True
+                    self._unknown_chunk(task_id, out_id, code, message)
+                else:
+                    self._fail_chunk(task_id, chunk, code, message)
                 continue
             accepted_any = True
             request_id = result.request_id or request_id
             biz_ids.append(result.biz_id)
             with self.ctx.store.session() as s:
                 s.execute(update(SendRecord)
-                          .where(SendRecord.task_id == task_id, SendRecord.phone.in_(chunk))
-                          .values(biz_id=result.biz_id)
+                          .where(SendRecord.task_id == task_id, SendRecord.out_id == out_id,
+                                 SendRecord.biz_id.is_(None),
+                                 SendRecord.status.in_([DeliveryStatus.PENDING,
+                                                        DeliveryStatus.UNKNOWN]))
+                          .values(biz_id=result.biz_id, status=DeliveryStatus.PENDING)
                           .execution_options(synchronize_session=False))
-                apply_pending_for(s, self.ctx, [result.biz_id])
-        status = TaskStatus.SUBMITTED if accepted_any else TaskStatus.REJECTED
+            try:  # reports that came before the BizId; the worker retries them anyway
+                with self.ctx.store.session() as s:
+                    apply_pending_for(s, self.ctx, [result.biz_id])
+            except Exception:  # noqa: BLE001 - never fail a send that the cloud accepted
+                log.warning("early reports of %s left for the worker", result.biz_id,
+                            exc_info=True)
+        status = (TaskStatus.SUBMITTED if accepted_any else
+                  TaskStatus.UNKNOWN if unknown_any else TaskStatus.REJECTED)
         with self.ctx.store.session() as s:
-            s.execute(update(SendTask).where(SendTask.id == task_id)
+            s.execute(update(SendTask)
+                      .where(SendTask.id == task_id, SendTask.status == TaskStatus.SENDING)
                       .values(status=status, result_code="OK" if accepted_any and code == "OK"
                               else code, result_message=message, request_id=request_id)
                       .execution_options(synchronize_session=False))
@@ -269,6 +319,27 @@ class SendService:
                            segments_each=p.segments, charged=p.segments * len(p.phones),
                            status=status, result_code=code, result_message=message,
                            biz_ids=biz_ids)
+
+    def _beat(self, task_id: int) -> bool:
+        """Show this task is alive before a call; False when the reconciler took it over."""
+        with self.ctx.store.session() as s:
+            return bool(s.execute(update(SendTask)
+                                  .where(SendTask.id == task_id,
+                                         SendTask.status == TaskStatus.SENDING)
+                                  .values(beat_at=self.ctx.clock.now())
+                                  .execution_options(synchronize_session=False)).rowcount)
+
+    def _unknown_chunk(self, task_id: int, out_id: str, code: str, message: str) -> None:
+        """The call's answer was lost: its records stay charged and become *unknown*
+        until the reconciler learns from the cloud whether they were sent."""
+        with self.ctx.store.session() as s:
+            s.execute(update(SendRecord)
+                      .where(SendRecord.task_id == task_id, SendRecord.out_id == out_id,
+                             SendRecord.biz_id.is_(None),
+                             SendRecord.status == DeliveryStatus.PENDING)
+                      .values(status=DeliveryStatus.UNKNOWN, err_code=code[:64],
+                              err_msg=message[:256])
+                      .execution_options(synchronize_session=False))
 
     def _fail_chunk(self, task_id: int, phones: list[str], code: str, message: str) -> None:
         """The cloud refused the call: its records fail now and their quota comes back

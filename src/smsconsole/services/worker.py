@@ -9,8 +9,15 @@ after that transaction committed. So:
   already there, and a duplicate report changes nothing (``services.reports``);
 - a malformed message is kept aside (``kept_aside``, with the reason, shown to the
   admin) in the same transaction, then deleted: never retried forever;
+- a message the database refuses (``DataError``: a NUL in a text, say) costs only
+  itself: the batch is split until the bad message is alone, the rest is applied, the
+  bad one is kept aside with the database's reason, and each is deleted only after its
+  transaction committed;
 - when the database is down nothing is deleted, and the loop backs off (with jitter)
-  until it answers again; token, throttling and network errors back off the same way.
+  until it answers again; token, throttling and network errors back off the same way;
+  ``--once`` exits non-zero if any received message could not be applied;
+- every ``RECONCILE_EVERY`` seconds sends whose outcome is unknown are settled with the
+  cloud (``services.reconcile``), and early reports that never match are set aside.
 
 Runs as threads inside the console (``start_in_app``) or as ``smsconsole worker``
 (``run_cli``); several workers may run against one PostgreSQL database at once.
@@ -31,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from smsconsole.services import reports as rep
 from smsconsole.store.models import KeptAside, WorkerStatus
@@ -41,6 +48,7 @@ log = logging.getLogger("smsconsole.worker")
 BATCH = 16
 WAIT_SECONDS = 5  # long polling; short enough to notice a stop request quickly
 PENDING_EVERY = 5.0  # seconds between retries of reports that arrived before their record
+RECONCILE_EVERY = 30.0  # seconds between reconciliation passes (sends of unknown outcome)
 BEAT_EVERY = 2.0  # seconds between health writes
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
 ONCE_GIVE_UP = 5  # with --once, consecutive failures before giving up (exit 1)
@@ -63,6 +71,7 @@ class Health:
     duplicates_today: int = 0
     kept_aside: int = 0
     pending_reports: int = 0
+    reconciled: int = 0  # records of unknown outcome settled with the cloud
     error: str = ""
     backoff_until: datetime | None = None
     running: bool = True
@@ -73,7 +82,8 @@ class Health:
         err = f" error={self.error}" if self.error else ""
         return (f"worker {self.worker_id}: last receive {last}; today {self.reports_today} "
                 f"reports, {self.replies_today} replies, {self.duplicates_today} duplicates; "
-                f"kept aside {self.kept_aside}; waiting for records {self.pending_reports}{err}")
+                f"kept aside {self.kept_aside}; waiting for records {self.pending_reports}; "
+                f"reconciled {self.reconciled}{err}")
 
 
 class Backoff:
@@ -108,7 +118,10 @@ class ReportWorker:
         self.health = Health(worker_id=self.worker_id, started_at=now, day=self.ctx.clock.today())
         self._last_beat = 0.0
         self._last_pending = 0.0
+        self._last_reconcile = 0.0
         self.failed = False  # set when a --once run gave up on errors
+        self.undrained = 0  # received messages whose batch failed (they stay queued)
+        self.reconciled = 0  # records settled by reconciliation
 
     # --- one batch --------------------------------------------------------------------
 
@@ -117,26 +130,68 @@ class ReportWorker:
 
     def process_batch(self, kind: str, messages: list) -> tuple[int, list[str]]:
         """Apply one received batch in one transaction. Returns (applied, handles to
-        delete). Raises on a database error (nothing is deleted then)."""
-        reports, replies, kept = [], [], []
+        delete). A message the database refuses is isolated and kept aside (see the
+        module docstring); any other database error raises (nothing is deleted then)."""
+        items, kept = [], []
         for msg in messages:
             try:
-                if kind == "report":
-                    reports.append(rep.parse_report(msg.body))
-                else:
-                    replies.append(rep.parse_reply(msg.body))
+                items.append((msg, rep.parse_report(msg.body) if kind == "report"
+                              else rep.parse_reply(msg.body)))
             except rep.MalformedMessage as exc:
                 kept.append((msg, str(exc)))
+        try:
+            result, new_replies = self._apply(kind, items, kept)
+        except Exception as exc:
+            if not _refused(exc):
+                raise
+            log.warning("%s batch refused by the database (%s): isolating the bad message",
+                        kind, _reason(exc))
+            if kept:
+                self._apply(kind, [], kept)
+            result, new_replies, bad = self._isolate(kind, items)
+            kept += bad
+        self._count(result, new_replies, len(kept))
+        return result.applied + new_replies, [m.receipt_handle for m in messages]
+
+    def _apply(self, kind: str, items: list, kept: list) -> tuple[rep.ApplyResult, int]:
+        """One transaction: the parsed messages applied, the unreadable ones kept aside."""
         now = self.ctx.clock.now()
+        parsed = [p for _, p in items]
         with self.ctx.store.session() as s:
-            result = rep.apply_reports(s, self.ctx, reports) if reports else rep.ApplyResult()
-            new_replies = rep.apply_replies(s, self.ctx, replies) if replies else 0
+            result = (rep.apply_reports(s, self.ctx, parsed) if kind == "report" and parsed
+                      else rep.ApplyResult())
+            new_replies = rep.apply_replies(s, self.ctx, parsed) if kind != "report" else 0
             for msg, reason in kept:
                 body = msg.body.decode("utf-8", "replace") if isinstance(msg.body, bytes) else str(msg.body)
                 s.add(KeptAside(queue=kind, message_id=getattr(msg, "message_id", "") or "",
-                                body=body[:20000], reason=reason[:512], received_at=now))
-        self._count(result, new_replies, len(kept))
-        return result.applied + new_replies, [m.receipt_handle for m in messages]
+                                body=rep.storable(body)[:20000],
+                                reason=rep.storable(reason)[:512], received_at=now))
+        return result, new_replies
+
+    def _isolate(self, kind: str, items: list) -> tuple[rep.ApplyResult, int, list]:
+        """Apply ``items`` in halves until each refused message is alone; keep those
+        aside (each in its own transaction). Returns (result, new replies, kept)."""
+        try:
+            result, new_replies = self._apply(kind, items, [])
+            return result, new_replies, []
+        except Exception as exc:
+            if not _refused(exc):
+                raise
+            if len(items) == 1:
+                try:  # once more alone: a race with another worker would pass now
+                    result, new_replies = self._apply(kind, items, [])
+                    return result, new_replies, []
+                except Exception as again:
+                    if not _refused(again):
+                        raise
+                bad = [(items[0][0], f"refused by the database: {_reason(exc)}")]
+                self._apply(kind, [], bad)
+                return rep.ApplyResult(), 0, bad
+        mid = len(items) // 2
+        r1, n1, k1 = self._isolate(kind, items[:mid])
+        r2, n2, k2 = self._isolate(kind, items[mid:])
+        r1 += r2
+        return r1, n1 + n2, k1 + k2
 
     def _count(self, result: rep.ApplyResult, replies: int, kept: int) -> None:
         h = self.health
@@ -158,7 +213,11 @@ class ReportWorker:
         self.health.last_receive_at = self.ctx.clock.now()
         if not messages:
             return 0
-        _, handles = self.process_batch(kind, messages)
+        try:
+            _, handles = self.process_batch(kind, messages)
+        except Exception:
+            self.undrained += len(messages)  # they come back after the visibility timeout
+            raise
         failed = queue.delete(handles)  # only after the commit
         if failed:
             # Stale handles: the message was redelivered meanwhile; it comes back and is a
@@ -167,12 +226,64 @@ class ReportWorker:
         return len(messages)
 
     def retry_pending(self) -> rep.ApplyResult:
-        """Apply kept reports whose records appeared since (the send committed late)."""
+        """Apply kept reports whose records appeared since (the send committed late);
+        set aside those that waited too long to ever match."""
+        try:
+            with self.ctx.store.session() as s:
+                result = rep.apply_pending_for(s, self.ctx, None)
+        except Exception as exc:
+            if not _refused(exc):
+                raise
+            result = self._retry_pending_each()
         with self.ctx.store.session() as s:
-            result = rep.apply_pending_for(s, self.ctx, None)
+            aged = rep.age_out_pending(s, self.ctx)
+        if aged:
+            log.warning("%d early reports found no send record in time: kept aside", aged)
+            result.pending = max(0, result.pending - aged)
         with self.health.lock:
             self.health.reports_today += result.applied
             self.health.pending_reports = result.pending
+            self.health.kept_aside += aged
+        return result
+
+    def _retry_pending_each(self) -> rep.ApplyResult:
+        """Kept reports one by one (one of them is refused by the database): the
+        refused ones are set aside, the others applied."""
+        with self.ctx.store.read() as s:
+            ids = rep.matching_pending_ids(s)
+        result = rep.ApplyResult()
+        for row_id in ids:
+            try:
+                with self.ctx.store.session() as s:
+                    result += rep.apply_pending_for(s, self.ctx, ids=[row_id])
+            except Exception as exc:
+                if not _refused(exc):
+                    raise
+                with self.ctx.store.session() as s:
+                    if rep.set_aside_pending(s, self.ctx, row_id,
+                                             f"refused by the database: {_reason(exc)}"):
+                        with self.health.lock:
+                            self.health.kept_aside += 1
+        with self.ctx.store.read() as s:
+            from sqlalchemy import func, select
+
+            from smsconsole.store.models import PendingReport
+
+            result.pending = s.scalar(select(func.count()).select_from(PendingReport)) or 0
+        return result
+
+    def reconcile(self, **kw):
+        """One reconciliation pass (``services.reconcile``); keyword arguments go to
+        ``Reconciler.run`` (``grace``, ``settle_after``)."""
+        from smsconsole.services.reconcile import Reconciler
+
+        result = Reconciler(self.ctx, self.services.cloud).run(**kw)
+        self.reconciled += result.settled
+        with self.health.lock:
+            self.health.reconciled += result.settled
+        if result.adopted_tasks or result.settled:
+            log.warning("reconciled: %d tasks taken over, %d records sent, %d not sent, %d left",
+                        result.adopted_tasks, result.sent, result.not_sent, result.left)
         return result
 
     # --- health ---------------------------------------------------------------------------
@@ -220,6 +331,9 @@ class ReportWorker:
                 if kind == "report" and time.monotonic() - self._last_pending > PENDING_EVERY:
                     self._last_pending = time.monotonic()
                     self.retry_pending()
+                if kind == "report" and time.monotonic() - self._last_reconcile > RECONCILE_EVERY:
+                    self._last_reconcile = time.monotonic()
+                    self.reconcile()
                 backoff.reset()
                 failures = 0
                 if self.health.error:
@@ -268,13 +382,31 @@ class ReportWorker:
             if once:
                 try:
                     self.retry_pending()
+                    if "report" in kinds:
+                        self.reconcile()
                 except DBAPIError:
                     pass
+                if self.undrained:
+                    self.failed = True
             self.health.running = False
             self.beat(force=True, stopped=True)
 
     def stop(self) -> None:
         self.stop_event.set()
+
+
+def _refused(exc: BaseException) -> bool:
+    """A database error caused by the data (not an outage): retrying the same batch
+    fails the same way, so the message that causes it is set aside."""
+    if isinstance(exc, DataError | IntegrityError):
+        return True
+    return not isinstance(exc, DBAPIError) and isinstance(exc, ValueError)  # e.g. encoding
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own message, without SQL or parameters."""
+    inner = getattr(exc, "orig", None) or exc
+    return f"{type(inner).__name__}: {_first_line(inner)}"[:400]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -351,8 +483,9 @@ def run_cli(cfg, *, once: bool = False, max_seconds: float | None = None) -> int
         printer_stop.set()
         print(worker.health.line(), flush=True)
         if worker.failed:
-            print(f"smsconsole: gave up after repeated errors: {worker.health.error}",
-                  file=sys.stderr, flush=True)
+            why = (f"{worker.undrained} received messages could not be applied and stay "
+                   "queued" if worker.undrained else "gave up after repeated errors")
+            print(f"smsconsole: {why}: {worker.health.error}", file=sys.stderr, flush=True)
             return 1
         return 0
     finally:

@@ -71,12 +71,14 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+    UNKNOWN = "unknown"  # the call's outcome is unknown (timeout, crash): reconciled later
 
 
 class TaskStatus(StrEnum):
     SUBMITTED = "submitted"  # Aliyun accepted the call; reports follow
     REJECTED = "rejected"  # Aliyun refused the call; every record failed
     SENDING = "sending"  # quota charged, the call is under way
+    UNKNOWN = "unknown"  # some calls' outcome is unknown: the worker asks the cloud
 
 
 class QueueMode(StrEnum):
@@ -386,6 +388,9 @@ class SendTask(SQLModel, table=True):
     result_code: str = Field(default="", max_length=64)
     result_message: str = Field(default="", max_length=512)
     request_id: str = Field(default="", max_length=64)
+    # The sender's last sign of life (before each cloud call): a ``sending`` task without
+    # one for a while has no live owner and is reconciled (migration 0003).
+    beat_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
 
 
 class SendRecord(SQLModel, table=True):
@@ -406,6 +411,8 @@ class SendRecord(SQLModel, table=True):
         # The send-records list filters by signature too (migration 0002): without it a
         # rarely used signature walked the whole table.
         Index("ix_record_sign_time", "sign_name", "send_time", "id"),
+        # Reconciliation and reports that arrive before the BizId (migration 0003).
+        Index("ix_record_out_phone", "out_id", "phone"),
     )
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="send_task.id")
@@ -424,6 +431,10 @@ class SendRecord(SQLModel, table=True):
     report_time: datetime | None = Field(default=None, sa_column=aware(nullable=True))
     holding_id: int | None = Field(default=None, foreign_key="holding.id")
     refunded: bool = False
+    # The OutId of the cloud call that carries this message (one per call, unique): the
+    # cloud echoes it in QuerySendDetails and in reports, so a call whose answer was lost
+    # can be found again (migration 0003).
+    out_id: str | None = Field(default=None, max_length=64)
 
 
 class PendingReport(SQLModel, table=True):

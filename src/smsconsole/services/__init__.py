@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smsconsole.clock import Clock
+from smsconsole.services.access_keys import AccessKeyService
 from smsconsole.services.adminlog import AdminLogService
 from smsconsole.services.applications import SignatureService, TemplateService
 from smsconsole.services.auth import AuthService
@@ -49,6 +50,7 @@ class Services:
     stats: StatsService
     adminlog: AdminLogService
     exports: ExportService
+    keys: AccessKeyService
 
     @property
     def store(self) -> Store:
@@ -68,7 +70,7 @@ def from_context(ctx: Context) -> Services:
         orders=OrderService(ctx, cloud), signatures=SignatureService(ctx, cloud),
         templates=TemplateService(ctx, cloud), sending=SendService(ctx, cloud),
         records=RecordService(ctx), stats=StatsService(ctx), adminlog=AdminLogService(ctx),
-        exports=ExportService(ctx),
+        exports=ExportService(ctx), keys=AccessKeyService(ctx),
     )
 
 

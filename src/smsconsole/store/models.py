@@ -575,3 +575,47 @@ class AdminLog(SQLModel, table=True):
     target: str = Field(default="", max_length=256)  # human label of the target
     detail: str = Field(default="", sa_type=Text)  # JSON: {"field": [old, new], ...} or free text
     origin: str = Field(default="", max_length=64)  # SSH client address, or "local"
+
+
+# --- customer gateway (gateway.md §2) ----------------------------------------------------
+
+
+class KeyStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+
+
+class CustomerKey(SQLModel, table=True):
+    """A customer's AccessKey pair for the Aliyun-compatible API; the secret Fernet-
+    encrypted (the gateway needs it back to check HMAC signatures), shown once."""
+
+    __tablename__ = "customer_key"
+    __table_args__ = (Index("ix_customer_key_user", "user_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    access_key_id: str = Field(max_length=32, unique=True)
+    secret_enc: str = Field(max_length=512, repr=False)
+    status: KeyStatus = Field(default=KeyStatus.ENABLED, sa_type=enum_col(KeyStatus))
+    created_at: datetime = Field(sa_column=aware())
+    last_used_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+
+
+class CustomerGateway(SQLModel, table=True):
+    """Per-customer gateway settings: the QPS limit (None: the platform default) and the
+    callback URLs reports and replies are pushed to."""
+
+    __tablename__ = "customer_gateway"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    qps_limit: int | None = None
+    report_url: str = Field(default="", max_length=512)
+    reply_url: str = Field(default="", max_length=512)
+    updated_at: datetime = Field(sa_column=aware())
+
+
+class GatewayNonce(SQLModel, table=True):
+    """Signature nonces seen in the last 15 minutes, shared by every gateway process."""
+
+    __tablename__ = "gateway_nonce"
+    __table_args__ = (Index("ix_gateway_nonce_at", "at"),)
+    nonce: str = Field(primary_key=True, max_length=200)
+    at: datetime = Field(sa_column=aware())

@@ -1,0 +1,59 @@
+"""gateway: customers' AccessKeys, per-customer gateway settings, signature nonces
+
+Revision ID: 0005
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+KEY_STATUS = sa.Enum("enabled", "disabled", name="keystatus", native_enum=False, length=16)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "customer_key",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("access_key_id", sa.String(length=32), nullable=False),
+        sa.Column("secret_enc", sa.String(length=512), nullable=False),
+        sa.Column("status", KEY_STATUS, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("access_key_id"),
+    )
+    op.create_index("ix_customer_key_user", "customer_key", ["user_id", "id"])
+    op.create_table(
+        "customer_gateway",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("qps_limit", sa.Integer(), nullable=True),
+        sa.Column("report_url", sa.String(length=512), nullable=False),
+        sa.Column("reply_url", sa.String(length=512), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
+    op.create_table(
+        "gateway_nonce",
+        sa.Column("nonce", sa.String(length=200), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("nonce"),
+    )
+    op.create_index("ix_gateway_nonce_at", "gateway_nonce", ["at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_gateway_nonce_at", table_name="gateway_nonce")
+    op.drop_table("gateway_nonce")
+    op.drop_table("customer_gateway")
+    op.drop_index("ix_customer_key_user", table_name="customer_key")
+    op.drop_table("customer_key")

@@ -226,6 +226,18 @@ class SendService:
             task_id = task.id
         return self._dispatch(task_id, p, now)
 
+    def send_by_code(self, user_id: int, template_code: str, sign_name: str,
+                     phones: list[str], params: dict[str, str]) -> SendOutcome:
+        """The customer gateway's entry point: the template named by its CODE, among the
+        customer's own; everything else as ``send``."""
+        with self.ctx.store.read() as s:
+            tpl_id = s.scalar(select(Template.id).where(Template.user_id == user_id,
+                                                        Template.code == template_code)
+                              .order_by(Template.id).limit(1)) if template_code else None
+        if tpl_id is None:
+            raise NotFound("error.template.not_found", "template", id=template_code)
+        return self.send(SendRequest(user_id, tpl_id, sign_name, phones, params))
+
     # --- the cloud call ------------------------------------------------------------------
 
     def _dispatch(self, task_id: int, p: _Prepared, now: datetime) -> SendOutcome:

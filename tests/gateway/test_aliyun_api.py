@@ -309,3 +309,79 @@ def test_query_parameters_are_checked(gsvc, gateway, customer):
     assert details(page_size=51) == (400, "InvalidParameter")
     assert details(phone_number="abc") == (200, "isv.MOBILE_NUMBER_ILLEGAL")
     assert details(phone_number=None) == (400, "MissingPhoneNumber")
+
+
+def test_signature_and_template_actions_on_the_customers_own(gsvc, gateway, customer):
+    c = customer
+    client = sdk(gateway.url, c.ak, c.secret)
+    other = make_customer(gsvc)
+    r = client.add_sms_sign(m.AddSmsSignRequest(sign_name="新签名", sign_source=0, sign_type=1,
+                                                remark="r"))
+    assert r.body.code == "OK" and r.body.sign_name == "新签名"
+    q = client.query_sms_sign(m.QuerySmsSignRequest(sign_name="新签名"))
+    assert (q.body.code, q.body.sign_status) == ("OK", 0)
+    g = client.get_sms_sign(m.GetSmsSignRequest(sign_name=c.sign_name))
+    assert (g.body.code, g.body.sign_status) == ("OK", 1)
+    names = [x.sign_name for x in client.query_sms_sign_list(
+        m.QuerySmsSignListRequest(page_index=1, page_size=50)).body.sms_sign_list]
+    assert "新签名" in names and c.sign_name in names
+    # Another customer sees none of it.
+    theirs = sdk(gateway.url, other.ak, other.secret)
+    assert theirs.query_sms_sign(m.QuerySmsSignRequest(sign_name="新签名")).body.code == \
+        "isv.SMS_SIGNATURE_ILLEGAL"
+    assert theirs.delete_sms_sign(m.DeleteSmsSignRequest(sign_name="新签名")).body.code == \
+        "isv.SMS_SIGNATURE_ILLEGAL"
+    dup = client.add_sms_sign(m.AddSmsSignRequest(sign_name="新签名", sign_source=0,
+                                                  sign_type=1, remark="r"))
+    assert dup.body.code == "isv.INVALID_PARAMETERS"
+    assert client.delete_sms_sign(m.DeleteSmsSignRequest(sign_name="新签名")).body.code == "OK"
+    assert client.query_sms_sign(m.QuerySmsSignRequest(sign_name="新签名")).body.code == \
+        "isv.SMS_SIGNATURE_ILLEGAL"
+
+    t = client.add_sms_template(m.AddSmsTemplateRequest(
+        template_name="到货提醒", template_type=1, template_content="您的包裹${no}已到", remark="x"))
+    assert t.body.code == "OK" and t.body.template_code.startswith("PENDING_")
+    ref = t.body.template_code
+    qt = client.query_sms_template(m.QuerySmsTemplateRequest(template_code=ref))
+    assert (qt.body.template_status, qt.body.template_type) == (0, 1)
+    gt = client.get_sms_template(m.GetSmsTemplateRequest(
+        template_code=c.codes[SmsType.NOTIFICATION]))
+    assert gt.body.template_status == "1"
+    listed = client.query_sms_template_list(m.QuerySmsTemplateListRequest(page_index=1,
+                                                                          page_size=50))
+    assert ref in [x.template_code for x in listed.body.sms_template_list]
+    assert theirs.query_sms_template(m.QuerySmsTemplateRequest(template_code=ref)).body.code \
+        == "isv.SMS_TEMPLATE_ILLEGAL"
+    bad = call(lambda: client.add_sms_template(m.AddSmsTemplateRequest(
+        template_name="x", template_type=9, template_content="y")))
+    assert bad == (400, "InvalidParameter")
+    assert client.delete_sms_template(m.DeleteSmsTemplateRequest(template_code=ref)).body.code \
+        == "OK"
+    assert client.query_sms_template(m.QuerySmsTemplateRequest(template_code=ref)).body.code \
+        == "isv.SMS_TEMPLATE_ILLEGAL"
+    # A template messages were sent with cannot go.
+    code = c.codes[SmsType.NOTIFICATION]
+    assert notice(client, "13700000090", code, c.sign_name).body.code == "OK"
+    before = settled(gsvc)
+    assert call(lambda: client.delete_sms_template(m.DeleteSmsTemplateRequest(
+        template_code=code))) == (200, "isv.INVALID_PARAMETERS")
+    assert settled(gsvc) == before
+
+
+def test_opted_out_numbers_are_skipped(gsvc, gateway, customer):
+    from smsconsole.store.models import OptOut
+
+    c = customer
+    with gsvc.store.session() as s:
+        s.add(OptOut(user_id=c.user_id, phone="13700000101", created_at=gsvc.ctx.clock.now()))
+    client = sdk(gateway.url, c.ak, c.secret)
+    code = c.codes[SmsType.NOTIFICATION]
+    r = notice(client, "13700000101,13700000102", code, c.sign_name)
+    assert r.body.code == "OK"
+    with gsvc.store.read() as s:
+        phones = set(s.scalars(select(SendRecord.phone).where(SendRecord.user_id == c.user_id)))
+    assert phones == {"13700000102"}
+    before = settled(gsvc)
+    assert call(lambda: notice(client, "13700000101", code, c.sign_name)) == (
+        200, "isv.MOBILE_NUMBER_ILLEGAL")
+    assert settled(gsvc) == before

@@ -122,6 +122,9 @@ class AliyunApi:
             "QuerySendDetails": self.query_send_details,
             "QuerySendStatistics": self.query_send_statistics,
         }
+        from smsconsole.gateway.aliyun_apps import Applications
+
+        self.actions.update(Applications(self, Business, ApiError).actions())
 
     # --- entry -----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from smsconsole.services.exports import ExportService
 from smsconsole.services.holdings import HoldingService
 from smsconsole.services.orders import OrderService
 from smsconsole.services.packages import PackageService
+from smsconsole.services.pushes import PushService
 from smsconsole.services.records import RecordService
 from smsconsole.services.secrets import SecretBox
 from smsconsole.services.sending import SendService
@@ -51,6 +52,7 @@ class Services:
     adminlog: AdminLogService
     exports: ExportService
     keys: AccessKeyService
+    pushes: PushService
 
     @property
     def store(self) -> Store:
@@ -71,6 +73,7 @@ def from_context(ctx: Context) -> Services:
         templates=TemplateService(ctx, cloud), sending=SendService(ctx, cloud),
         records=RecordService(ctx), stats=StatsService(ctx), adminlog=AdminLogService(ctx),
         exports=ExportService(ctx), keys=AccessKeyService(ctx),
+        pushes=PushService(ctx),
     )
 
 

@@ -619,3 +619,28 @@ class GatewayNonce(SQLModel, table=True):
     __table_args__ = (Index("ix_gateway_nonce_at", "at"),)
     nonce: str = Field(primary_key=True, max_length=200)
     at: datetime = Field(sa_column=aware())
+
+
+class PushStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    GIVEN_UP = "given_up"
+
+
+class PushItem(SQLModel, table=True):
+    """One report (SmsReport) or reply (SmsUp) to push to a customer's callback URL, in
+    Aliyun's batch-push item format; done only after the receiver's HTTP 200."""
+
+    __tablename__ = "push_item"
+    __table_args__ = (Index("ix_push_item_due", "status", "next_at", "id"),
+                      Index("ix_push_item_user", "user_id", "status", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=8)  # report | reply
+    payload: str = Field(sa_type=Text)  # one JSON object
+    status: PushStatus = Field(default=PushStatus.PENDING, sa_type=enum_col(PushStatus))
+    attempts: int = 0
+    next_at: datetime = Field(sa_column=aware())
+    created_at: datetime = Field(sa_column=aware())
+    done_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    last_error: str = Field(default="", max_length=256)

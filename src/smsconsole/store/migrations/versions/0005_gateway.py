@@ -1,4 +1,5 @@
-"""gateway: customers' AccessKeys, per-customer gateway settings, signature nonces
+"""gateway: customers' AccessKeys, per-customer gateway settings, signature nonces,
+report/reply pushes to customers' callback URLs
 
 Revision ID: 0005
 Revises: 0002
@@ -15,6 +16,8 @@ branch_labels = None
 depends_on = None
 
 KEY_STATUS = sa.Enum("enabled", "disabled", name="keystatus", native_enum=False, length=16)
+PUSH_STATUS = sa.Enum("pending", "done", "given_up", name="pushstatus", native_enum=False,
+                      length=16)
 
 
 def upgrade() -> None:
@@ -49,9 +52,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("nonce"),
     )
     op.create_index("ix_gateway_nonce_at", "gateway_nonce", ["at"])
+    op.create_table(
+        "push_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("status", PUSH_STATUS, nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=256), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_push_item_due", "push_item", ["status", "next_at", "id"])
+    op.create_index("ix_push_item_user", "push_item", ["user_id", "status", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_push_item_user", table_name="push_item")
+    op.drop_index("ix_push_item_due", table_name="push_item")
+    op.drop_table("push_item")
     op.drop_index("ix_gateway_nonce_at", table_name="gateway_nonce")
     op.drop_table("gateway_nonce")
     op.drop_table("customer_gateway")

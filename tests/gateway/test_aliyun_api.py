@@ -385,3 +385,19 @@ def test_opted_out_numbers_are_skipped(gsvc, gateway, customer):
     assert call(lambda: notice(client, "13700000101", code, c.sign_name)) == (
         200, "isv.MOBILE_NUMBER_ILLEGAL")
     assert settled(gsvc) == before
+
+
+def test_requests_and_refusals_are_counted_for_the_console(gsvc, gateway, customer):
+    from smsconsole.services import gateway_stats
+
+    c = customer
+    client = sdk(gateway.url, c.ak, c.secret)
+    code = c.codes[SmsType.NOTIFICATION]
+    assert notice(client, "13700000111", code, c.sign_name).body.code == "OK"
+    assert notice(client, "bad", code, c.sign_name).body.code == "isv.MOBILE_NUMBER_ILLEGAL"
+    call(lambda: notice(sdk(gateway.url, "SMSCnobody0000000000", "x"), "13700000111", code,
+                        c.sign_name))
+    gsvc_api = gateway.app.state.aliyun_api
+    gsvc_api.traffic.flush()
+    assert gateway_stats.today(gsvc.ctx) == gateway_stats.Traffic(3, 2)
+    assert gateway_stats.today(gsvc.ctx, c.user_id) == gateway_stats.Traffic(2, 1)

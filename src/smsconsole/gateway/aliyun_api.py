@@ -116,6 +116,9 @@ class AliyunApi:
         self.limiter = RateLimiter()
         self._limits: dict[int, tuple[float, int]] = {}
         self._last_sweep = 0.0
+        from smsconsole.services.gateway_stats import TrafficCounter
+
+        self.traffic = TrafficCounter(services.ctx)
         self.actions = {
             "SendSms": self.send_sms,
             "SendBatchSms": self.send_batch_sms,
@@ -130,7 +133,14 @@ class AliyunApi:
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str],
                body: bytes) -> tuple[int, dict, str, str]:
-        """→ (HTTP status, JSON payload, action, code)."""
+        """→ (HTTP status, JSON payload, action, code); counted for the console."""
+        found: list = []
+        answer = self._handle(method, path, query, headers, body, found)
+        self.traffic.count(found[-1].user_id if found else None, answer[3] != "OK")
+        return answer
+
+    def _handle(self, method: str, path: str, query: str, headers: dict[str, str],
+                body: bytes, found: list) -> tuple[int, dict, str, str]:
         rid = str(uuid.uuid4()).upper()
         action = headers.get("x-acs-action", "")
         try:
@@ -151,8 +161,6 @@ class AliyunApi:
             except (UnicodeDecodeError, ValueError):
                 raise ApiError(400, "InvalidParameter", "The request is not valid UTF-8.") \
                     from None
-            found: list = []
-
             def secret_for(access_key_id: str) -> str:
                 auth = self.keys.auth(access_key_id) if access_key_id else None
                 if auth is None:

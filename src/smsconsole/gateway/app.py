@@ -12,6 +12,7 @@ import importlib
 import logging
 import time
 import uuid
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -36,8 +37,15 @@ def _load(spec: str):
 
 
 def create_app(services: Services, *, routers: list[str] | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        api = getattr(app.state, "aliyun_api", None)
+        if api is not None:  # the last few seconds of traffic counts
+            api.traffic.flush()
+
     app = FastAPI(title="smsconsole gateway", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json")
+                  openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.ctx = services
     for spec in ROUTERS if routers is None else routers:
         app.include_router(_load(spec))

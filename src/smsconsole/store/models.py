@@ -644,3 +644,14 @@ class PushItem(SQLModel, table=True):
     created_at: datetime = Field(sa_column=aware())
     done_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
     last_error: str = Field(default="", max_length=256)
+
+
+class GatewayDaily(SQLModel, table=True):
+    """Gateway requests and refusals per platform day and customer (0: no known key),
+    for the home screen and the status line; counted in memory, added every few seconds."""
+
+    __tablename__ = "gateway_daily"
+    day: date = Field(primary_key=True)
+    user_id: int = Field(primary_key=True)
+    requests: int = 0
+    errors: int = 0

@@ -69,9 +69,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_push_item_due", "push_item", ["status", "next_at", "id"])
     op.create_index("ix_push_item_user", "push_item", ["user_id", "status", "id"])
+    op.create_table(
+        "gateway_daily",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "user_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("gateway_daily")
     op.drop_index("ix_push_item_user", table_name="push_item")
     op.drop_index("ix_push_item_due", table_name="push_item")
     op.drop_table("push_item")

@@ -401,3 +401,10 @@ def test_requests_and_refusals_are_counted_for_the_console(gsvc, gateway, custom
     gsvc_api.traffic.flush()
     assert gateway_stats.today(gsvc.ctx) == gateway_stats.Traffic(3, 2)
     assert gateway_stats.today(gsvc.ctx, c.user_id) == gateway_stats.Traffic(2, 1)
+    from smsconsole.i18n import set_lang
+    from smsconsole.screens.home import gateway_summary
+
+    d = gsvc.stats.dashboard()
+    assert (d.gateway_requests, d.gateway_errors, d.failing_pushes) == (3, 2, 0)
+    set_lang("en")
+    assert gateway_summary(d) == "Gateway today: 3 requests, 2 refused"

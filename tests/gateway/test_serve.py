@@ -79,3 +79,25 @@ def test_serve_refuses_a_port_in_use_with_one_line(gsvc, tmp_path, db_url):
         sock.close()
     assert out.returncode == 1 and out.stderr.count("\n") == 1, out.stderr
     assert "cannot listen" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_readme_example_sends_through_the_gateway(gsvc, gateway, customer):
+    from pathlib import Path
+
+    from smsconsole.store.models import SmsType
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "send_with_sdk.py"
+    env = dict(os.environ, SMS_ENDPOINT=gateway.url.split("://", 1)[1], SMS_AK=customer.ak,
+               SMS_SECRET=customer.secret)
+    for signature in ("", "v2"):
+        out = subprocess.run([sys.executable, str(script), "13700000201", customer.sign_name,
+                              customer.codes[SmsType.NOTIFICATION],
+                              '{"name":"张三","order":"A1"}'],
+                             capture_output=True, text=True, timeout=60,
+                             env=dict(env, SMS_SIGNATURE=signature))
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert out.stdout.startswith("SendSms: OK OK BizId=")
+    bad = subprocess.run([sys.executable, str(script), "123", customer.sign_name,
+                          customer.codes[SmsType.NOTIFICATION]], capture_output=True, text=True,
+                         timeout=60, env=env)
+    assert bad.returncode == 1 and "isv.MOBILE_NUMBER_ILLEGAL" in bad.stdout

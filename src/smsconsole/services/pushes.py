@@ -115,6 +115,14 @@ def accepted(status: int, body: bytes) -> bool:
     return isinstance(code, int | float) and not isinstance(code, bool)
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    user_id: int
+    kind: str
+    payload: str
+
+
 @dataclass
 class PushHealth:
     """One customer's push state, for the console."""
@@ -134,20 +142,20 @@ class Pusher:
         self.ctx: Context = services.ctx
         self.http = http or httpx.Client(timeout=TIMEOUT, trust_env=False)
 
-    def _claim(self) -> list[PushItem]:
+    def _claim(self) -> list[_Claimed]:
         now = self.ctx.clock.now()
         with self.ctx.store.session() as s:
-            stmt = (select(PushItem).where(PushItem.status == PushStatus.PENDING,
-                                           PushItem.next_at <= now)
+            stmt = (select(PushItem.id, PushItem.user_id, PushItem.kind, PushItem.payload)
+                    .where(PushItem.status == PushStatus.PENDING, PushItem.next_at <= now)
                     .order_by(PushItem.id).limit(CLAIM))
             if s.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
-            items = list(s.scalars(stmt))
-            if items:
-                s.execute(update(PushItem).where(PushItem.id.in_([i.id for i in items]))
+            items = [_Claimed(*row) for row in s.execute(stmt)]
+            for start in range(0, len(items), 500):
+                s.execute(update(PushItem)
+                          .where(PushItem.id.in_([i.id for i in items[start:start + 500]]))
                           .values(next_at=now + LEASE)
                           .execution_options(synchronize_session=False))
-            s.expunge_all()
             return items
 
     def run_once(self) -> int:
@@ -159,7 +167,7 @@ class Pusher:
             urls = {g.user_id: (g.report_url, g.reply_url) for g in s.scalars(
                 select(CustomerGateway).where(
                     CustomerGateway.user_id.in_({i.user_id for i in items})))}
-        groups: dict[tuple[int, str], list[PushItem]] = defaultdict(list)
+        groups: dict[tuple[int, str], list[_Claimed]] = defaultdict(list)
         for item in items:
             groups[(item.user_id, item.kind)].append(item)
         for (user_id, kind), group in groups.items():
@@ -169,7 +177,7 @@ class Pusher:
                 self._push(url, group[start:start + BATCH])
         return len(items)
 
-    def _push(self, url: str, batch: list[PushItem]) -> None:
+    def _push(self, url: str, batch: list[_Claimed]) -> None:
         ids = [i.id for i in batch]
         if not url:
             self._finish(ids, error="no callback URL", give_up=True)

@@ -170,14 +170,20 @@ class Pusher:
         groups: dict[tuple[int, str], list[_Claimed]] = defaultdict(list)
         for item in items:
             groups[(item.user_id, item.kind)].append(item)
-        for (user_id, kind), group in groups.items():
-            report_url, reply_url = urls.get(user_id, ("", ""))
-            url = report_url if kind == "report" else reply_url
-            for start in range(0, len(group), BATCH):
-                self._push(url, group[start:start + BATCH])
+        done: list[int] = []
+        try:
+            for (user_id, kind), group in groups.items():
+                report_url, reply_url = urls.get(user_id, ("", ""))
+                url = report_url if kind == "report" else reply_url
+                for start in range(0, len(group), BATCH):
+                    self._push(url, group[start:start + BATCH], done)
+        finally:
+            # Accepted batches are marked in one transaction per round (a crash before it
+            # pushes them again: at least once).
+            self._finish(done)
         return len(items)
 
-    def _push(self, url: str, batch: list[_Claimed]) -> None:
+    def _push(self, url: str, batch: list[_Claimed], done: list[int]) -> None:
         ids = [i.id for i in batch]
         if not url:
             self._finish(ids, error="no callback URL", give_up=True)
@@ -191,17 +197,21 @@ class Pusher:
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
             ok, error = False, type(exc).__name__
         if ok:
-            self._finish(ids)
+            done.extend(ids)
         else:
             self._finish(ids, error=error)
 
     def _finish(self, ids: list[int], error: str = "", give_up: bool = False) -> None:
+        if not ids:
+            return
         now = self.ctx.clock.now()
         with self.ctx.store.session() as s:
             if not error:
-                s.execute(update(PushItem).where(PushItem.id.in_(ids))
-                          .values(status=PushStatus.DONE, done_at=now, attempts=PushItem.attempts + 1,
-                                  last_error="").execution_options(synchronize_session=False))
+                for start in range(0, len(ids), 500):
+                    s.execute(update(PushItem).where(PushItem.id.in_(ids[start:start + 500]))
+                              .values(status=PushStatus.DONE, done_at=now,
+                                      attempts=PushItem.attempts + 1, last_error="")
+                              .execution_options(synchronize_session=False))
                 return
             for item in s.scalars(select(PushItem).where(PushItem.id.in_(ids))):
                 item.attempts += 1

@@ -62,7 +62,8 @@ def test_admin_issues_a_key_customer_sends_1_and_1000_quota_moves_details_agree(
     svc, c = gsvc, customer
     code = c.codes[SmsType.NOTIFICATION]
     before = remaining(svc, c.user_id)
-    one = notice(sdk(gateway.url, c.ak, c.secret), "13700000001", code, c.sign_name)
+    one = notice(sdk(gateway.url, c.ak, c.secret), "13700000001", code, c.sign_name,
+                 out_id="order-1")
     assert (one.status_code, one.body.code) == (200, "OK") and "^" in one.body.biz_id
     many = f.phones(1000, start=100)
     big = notice(sdk(gateway.url, c.ak, c.secret, v2=True), ",".join(many), code, c.sign_name)
@@ -87,6 +88,7 @@ def test_admin_issues_a_key_customer_sends_1_and_1000_quota_moves_details_agree(
         want = {"delivered": 3, "failed": 2}[truth["outcome"]]
         assert dto.send_status == want and dto.phone_num == phone
         assert dto.content.startswith(f"【{c.sign_name}】")
+        assert dto.out_id == ("order-1" if phone == "13700000001" else "")
         if want == 3:
             assert dto.err_code == "DELIVERED"
     # A failed delivery was refunded (the refund setting is on by default).

@@ -42,7 +42,8 @@ def test_reports_arrive_batched_in_aliyuns_format(gsvc, gateway, box, receiver):
     phones = f.phones(250, start=500)
     r = sdk(gateway.url, c.ak, c.secret).send_sms(m.SendSmsRequest(
         phone_numbers=",".join(phones), sign_name=c.sign_name,
-        template_code=c.codes[SmsType.NOTIFICATION], template_param='{"name":"a","order":"1"}'))
+        template_code=c.codes[SmsType.NOTIFICATION], template_param='{"name":"a","order":"1"}',
+        out_id="batch-7"))
     assert r.body.code == "OK"
     worker = ReportWorker(gsvc, wait_seconds=0)
     for _ in range(3):
@@ -51,6 +52,7 @@ def test_reports_arrive_batched_in_aliyuns_format(gsvc, gateway, box, receiver):
     got = receiver.items("/report")
     assert {x["phone_number"] for x in got} == set(phones)
     assert all(set(x) == REPORT_KEYS and x["biz_id"] == r.body.biz_id for x in got)
+    assert all(x["out_id"] == "batch-7" for x in got)
     truth = {x["phone"]: x["outcome"] for x in sbc.state(box.endpoints)["messages"]
              if x["biz_id"] == r.body.biz_id}
     assert all(x["success"] == (truth[x["phone_number"]] == "delivered") for x in got)

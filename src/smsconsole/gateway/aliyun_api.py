@@ -310,9 +310,9 @@ class AliyunApi:
     # --- sending ---------------------------------------------------------------------
 
     def _send(self, user_id: int, tpl: Template, sign_name: str, phones: list[str],
-              params: dict[str, str]) -> str:
+              params: dict[str, str], out_id: str = "") -> str:
         outcome = self.services.sending.send_by_code(user_id, tpl.code, sign_name, phones,
-                                                     params)
+                                                     params, out_id)
         if outcome.status == TaskStatus.REJECTED or not outcome.biz_ids:
             # The upstream refused: the records failed and their quota came back.
             code = outcome.result_code if outcome.result_code.startswith("isv.") \
@@ -336,8 +336,8 @@ class AliyunApi:
         self._scene(sig, tpl)
         phones = [self._phone(n) for n in raw]
         params = self._params(tpl, p.get("TemplateParam"))
-        self._out_id(p)
-        return {"BizId": self._send(user_id, tpl, sig.name, phones, params)}
+        out_id = self._out_id(p)
+        return {"BizId": self._send(user_id, tpl, sig.name, phones, params, out_id)}
 
     def send_batch_sms(self, user_id: int, p: dict) -> dict:
         self._required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
@@ -375,10 +375,10 @@ class AliyunApi:
             params = self._params(tpl, tparams[i] if tparams is not None else None)
             key = (signs[i], json.dumps(params, sort_keys=True, ensure_ascii=False))
             groups.setdefault(key, []).append(self._phone(number))
-        self._out_id(p)
+        out_id = self._out_id(p)
         # One send (one charge, one BizId) per signature and parameters; the first BizId
         # is the answer (see the README: identical parameters make one BizId).
-        biz_ids = [self._send(user_id, tpl, sign, phones, json.loads(params))
+        biz_ids = [self._send(user_id, tpl, sign, phones, json.loads(params), out_id)
                    for (sign, params), phones in groups.items()]
         return {"BizId": biz_ids[0]}
 
@@ -413,12 +413,12 @@ class AliyunApi:
             rows = s.execute(
                 select(SendRecord.phone, SendRecord.status, SendRecord.err_code,
                        SendRecord.template_code, SendRecord.content, SendTask.content,
-                       SendRecord.send_time, SendRecord.report_time)
+                       SendRecord.send_time, SendRecord.report_time, SendTask.out_id)
                 .join(SendTask, SendTask.id == SendRecord.task_id).where(*where)
                 .order_by(SendRecord.send_time.desc(), SendRecord.id.desc())
                 .limit(size).offset((page - 1) * size)).all()
         dtos = []
-        for phone_, status, err, code, content, task_content, sent, reported in rows:
+        for phone_, status, err, code, content, task_content, sent, reported, out_id in rows:
             done = status != DeliveryStatus.PENDING
             dtos.append({
                 "PhoneNum": phone_,
@@ -431,7 +431,7 @@ class AliyunApi:
                 "SendDate": sent.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
                 "ReceiveDate": reported.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
                 if done and reported else "",
-                "OutId": "",
+                "OutId": out_id,
             })
         return {"TotalCount": str(total), "SmsSendDetailDTOs": {"SmsSendDetailDTO": dtos}}
 

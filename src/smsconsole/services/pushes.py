@@ -36,6 +36,7 @@ from smsconsole.store.models import (
     PushStatus,
     Reply,
     SendRecord,
+    SendTask,
 )
 
 log = logging.getLogger("smsconsole.pushes")
@@ -63,12 +64,13 @@ def enqueue(s: Session, ctx: Context, reports: list, replies: list) -> int:
         bizs = sorted({b for b, _ in keys})
         for start in range(0, len(bizs), 500):
             found = s.execute(
-                select(SendRecord, CustomerGateway.report_url)
+                select(SendRecord, SendTask.out_id)
                 .join(CustomerGateway, CustomerGateway.user_id == SendRecord.user_id)
+                .join(SendTask, SendTask.id == SendRecord.task_id)
                 .where(CustomerGateway.report_url != "",
                        SendRecord.biz_id.in_(bizs[start:start + 500]),
                        SendRecord.status != DeliveryStatus.PENDING)).all()
-            for rec, _url in found:
+            for rec, out_id in found:
                 if (rec.biz_id, rec.phone) not in keys:
                     continue
                 ok = rec.status == DeliveryStatus.DELIVERED
@@ -76,7 +78,7 @@ def enqueue(s: Session, ctx: Context, reports: list, replies: list) -> int:
                         "report_time": _china(rec.report_time), "success": ok,
                         "err_code": "DELIVERED" if ok else rec.err_code,
                         "err_msg": "用户接收成功" if ok else rec.err_msg,
-                        "sms_size": str(rec.segments), "biz_id": rec.biz_id, "out_id": ""}
+                        "sms_size": str(rec.segments), "biz_id": rec.biz_id, "out_id": out_id}
                 rows.append(dict(user_id=rec.user_id, kind="report", next_at=now,
                                  created_at=now, status=PushStatus.PENDING, attempts=0,
                                  last_error="", payload=json.dumps(item, ensure_ascii=False)))

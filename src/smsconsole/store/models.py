@@ -386,6 +386,7 @@ class SendTask(SQLModel, table=True):
     result_code: str = Field(default="", max_length=64)
     result_message: str = Field(default="", max_length=512)
     request_id: str = Field(default="", max_length=64)
+    out_id: str = Field(default="", max_length=256)  # the gateway customer's OutId
 
 
 class SendRecord(SQLModel, table=True):

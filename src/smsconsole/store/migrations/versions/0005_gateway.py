@@ -1,5 +1,6 @@
 """gateway: customers' AccessKeys, per-customer gateway settings, signature nonces,
-report/reply pushes to customers' callback URLs
+report/reply pushes to customers' callback URLs, gateway traffic per day, the
+customer's OutId on send tasks
 
 Revision ID: 0005
 Revises: 0002
@@ -21,6 +22,9 @@ PUSH_STATUS = sa.Enum("pending", "done", "given_up", name="pushstatus", native_e
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("send_task") as batch:
+        batch.add_column(sa.Column("out_id", sa.String(length=256), nullable=False,
+                                   server_default=""))
     op.create_table(
         "customer_key",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -80,6 +84,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("send_task") as batch:
+        batch.drop_column("out_id")
     op.drop_table("gateway_daily")
     op.drop_index("ix_push_item_user", table_name="push_item")
     op.drop_index("ix_push_item_due", table_name="push_item")

@@ -12,6 +12,7 @@ upstream refuses, opt-outs honoured. A refused request charges and records nothi
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,6 +44,7 @@ from smsconsole.store.models import (
 )
 
 router = APIRouter()
+log = logging.getLogger("smsconsole.gateway")
 
 HOST_ID = "dysmsapi.aliyuncs.com"
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -135,7 +138,13 @@ class AliyunApi:
                body: bytes) -> tuple[int, dict, str, str]:
         """→ (HTTP status, JSON payload, action, code); counted for the console."""
         found: list = []
-        answer = self._handle(method, path, query, headers, body, found)
+        try:
+            answer = self._handle(method, path, query, headers, body, found)
+        except DBAPIError:  # the database is away: Aliyun's answer, never a traceback
+            log.warning("database unavailable", exc_info=True)
+            answer = self._error(str(uuid.uuid4()).upper(), 503, "ServiceUnavailable",
+                                 "The request has failed due to a temporary failure of the "
+                                 "server.", headers.get("x-acs-action", ""))
         self.traffic.count(found[-1].user_id if found else None, answer[3] != "OK")
         return answer
 

@@ -101,3 +101,41 @@ def test_the_readme_example_sends_through_the_gateway(gsvc, gateway, customer):
                           customer.codes[SmsType.NOTIFICATION]], capture_output=True, text=True,
                          timeout=60, env=env)
     assert bad.returncode == 1 and "isv.MOBILE_NUMBER_ILLEGAL" in bad.stdout
+
+
+def test_sigterm_lets_the_request_in_flight_finish(gsvc, tmp_path, db_url):
+    import threading
+
+    from smsconsole.cloud.sandbox import client as sbc
+    from smsconsole.cloud.sandbox.runtime import read_endpoints
+    from smsconsole.store.models import SmsType
+    from tests.gateway.conftest import make_customer
+
+    c = make_customer(gsvc)
+    proc, first = start([], env_for(tmp_path, db_url))
+    try:
+        assert first.startswith("gateway http://"), first
+        url = first.split()[1]
+        # serve started the sandbox for this data dir: slow its next SendSms down.
+        eps = read_endpoints(tmp_path)
+        assert eps is not None
+        sbc.inject_fault(eps, "sms", "SendSms", kind="delay", seconds=2.0)
+        result = {}
+
+        def send():
+            result["got"] = call(lambda: sdk(url, c.ak, c.secret).send_sms(m.SendSmsRequest(
+                phone_numbers="13700000401", sign_name=c.sign_name,
+                template_code=c.codes[SmsType.NOTIFICATION],
+                template_param='{"name":"a","order":"1"}')))
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        time.sleep(0.8)  # the request is waiting for the slowed upstream
+        proc.send_signal(signal.SIGTERM)
+        sender.join(30)
+    finally:
+        code, out, err = stop(proc) if proc.poll() is None else (proc.wait(), *proc.communicate())
+    assert result["got"] == (200, "OK")
+    assert code == 0, err
+    assert any('"POST /"' in line and "SendSms" in line and " 200 " in line
+               for line in out.splitlines()), out

@@ -38,8 +38,8 @@ def template_ref(tpl: Template) -> str:
 
 
 class Applications:
-    """Mixed into ``AliyunApi``: needs ``services``, ``_required``, ``_int`` and the
-    ``Business``/``ApiError`` exceptions passed in."""
+    """The actions, registered into ``AliyunApi.actions``; uses its ``services``,
+    ``_required`` and ``_int`` and raises its ``Business``/``ApiError``."""
 
     def __init__(self, api, business, api_error) -> None:
         self.api = api

@@ -22,8 +22,8 @@ from smsconsole.services import Services
 
 log = logging.getLogger("smsconsole.gateway.access")
 
-# "module:attribute" of each router, in order. A missing optional module is skipped, so
-# branches that add faces (the REST API, Alipay's notifications) merge with one line.
+# "module:attribute" of each router, in order: another face of the gateway (the REST API,
+# Alipay's notifications) is one more line here.
 ROUTERS: list[str] = [
     "smsconsole.gateway.aliyun_api:router",  # / — the Aliyun-compatible SMS API
     # "smsconsole.gateway.rest:router",        # /api/v1 (frontdoor)

@@ -88,7 +88,9 @@ def test_setup_and_upgrade_on_postgres(tmp_path, pg_server):
                     stdin="Secret123\n")
         assert setup.returncode == 0, setup.stderr
         cur = run(["--db", url, "db", "current"], tmp_path)
-        assert cur.stdout.strip() == "0002"
+        from tests.store.test_store import head_revision
+
+        assert cur.stdout.strip() == head_revision()
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

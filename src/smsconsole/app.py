@@ -155,11 +155,13 @@ class MainScreen(Screen):
         self.query_one("#header-admin", Static).update(t("header.admin", name=self.actor.name))
 
     def show_worker_status(self, dashboard: Any) -> None:
-        from smsconsole.screens.home import worker_summary
+        from smsconsole.screens.home import gateway_summary, worker_summary
 
         self._dashboard = dashboard
-        self._worker_text = worker_summary(dashboard.workers, dashboard.pending_reports,
-                                           dashboard.kept_aside, dashboard.at)
+        state, text = worker_summary(dashboard.workers, dashboard.pending_reports,
+                                     dashboard.kept_aside, dashboard.at)
+        gateway = gateway_summary(dashboard)
+        self._worker_text = (state, f"{text} · {gateway}" if gateway else text)
         self._render_status()
 
     def _render_status(self) -> None:

@@ -91,6 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub.add_parser("current", help="print the schema revision")
 
     sub.add_parser("check", help="test the configured cloud settings")
+
+    sv = sub.add_parser("serve", help="run the customer gateway (Aliyun-compatible SMS API)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    sv.add_argument("--workers", type=int, default=1)
+    sv.add_argument("--forwarded-allow-ips", default=None,
+                    help="proxies whose X-Forwarded-For is trusted (comma-separated; "
+                         "env FORWARDED_ALLOW_IPS; default 127.0.0.1)")
+
+    k = sub.add_parser("keys", help="customers' AccessKeys for the gateway")
+    ksub = k.add_subparsers(dest="keys_command", metavar="ACTION")
+    for name, arg in (("create", "account"), ("list", "account"), ("disable", "id"),
+                      ("enable", "id"), ("delete", "id")):
+        ksub.add_parser(name).add_argument(arg, metavar=arg.upper())
     return p
 
 
@@ -236,8 +250,45 @@ def cmd_console(args, cfg) -> int:
     return run_console(cfg)
 
 
+def cmd_serve(args, cfg) -> int:
+    from smsconsole.gateway.server import run_cli
+
+    return run_cli(cfg, host=args.host, port=args.port, workers=args.workers,
+                   forwarded_allow_ips=args.forwarded_allow_ips)
+
+
+def cmd_keys(args, cfg) -> int:
+    from smsconsole.services.context import Actor, ssh_origin
+
+    if not args.keys_command:
+        raise CliError("usage: smsconsole keys create|list|disable|enable|delete")
+    origin = ssh_origin()
+    actor = Actor(None, "shell", "shell" if origin == "local" else f"shell {origin}")
+    services = _services(cfg)
+    try:
+        keys = services.keys
+        cmd = args.keys_command
+        if cmd == "create":
+            issued = keys.create(actor, keys.user_id_for(args.account))
+            print(f"access-key-id {issued.key.access_key_id}")
+            print(f"access-key-secret {issued.secret}")
+        elif cmd == "list":
+            for view in keys.list(keys.user_id_for(args.account)):
+                used = view.last_used_at.isoformat(timespec="seconds") if view.last_used_at \
+                    else "never"
+                print(f"{view.access_key_id} {view.status.value} "
+                      f"{view.created_at.isoformat(timespec='seconds')} {used}")
+        else:
+            getattr(keys, cmd)(actor, args.id)
+            print(f"{args.id} {cmd}d")
+        return 0
+    finally:
+        services.close()
+
+
 COMMANDS = {"setup": cmd_setup, "db": cmd_db, "check": cmd_check, "sandbox": cmd_sandbox,
-            "worker": cmd_worker, "demo": cmd_demo, "export": cmd_export}
+            "worker": cmd_worker, "demo": cmd_demo, "export": cmd_export, "serve": cmd_serve,
+            "keys": cmd_keys}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,20 @@ QUOTA_ORDER = ("general", "notification", "verification", "promotion")
 STALE_AFTER = timedelta(seconds=90)
 
 
+def gateway_summary(dashboard) -> str:
+    """The gateway's traffic today and failing pushes; "" while there is none (a platform
+    without the gateway sees nothing new)."""
+    requests = getattr(dashboard, "gateway_requests", 0)
+    failing = getattr(dashboard, "failing_pushes", 0)
+    if not requests and not failing:
+        return ""
+    text = t("gateway.home.today", requests=num(requests),
+             errors=num(getattr(dashboard, "gateway_errors", 0)))
+    if failing:
+        text += " · " + t("gateway.home.failing_pushes", n=num(failing))
+    return text
+
+
 def worker_summary(workers: list, pending_reports: int, kept_aside: int, now) -> tuple[str, str]:
     """(state, text) for the report worker(s): state is ``none``, ``ok``, ``error`` or
     ``stale``. Reads the ``WorkerStatus`` rows of ``services.stats.dashboard()``."""
@@ -159,6 +173,8 @@ class HomePage(MenuPage):
             worker = t("home.loading")
         else:
             worker = worker_summary(d.workers, d.pending_reports, d.kept_aside, d.at)[1]
+            gateway = gateway_summary(d)
+            worker += f"\n{gateway}" if gateway else ""
         self.query_one("#home-worker", Static).update(worker)
         self.query_one("#home-low", Static).update(self._low_table(d))
         self.query_one("#home-expiring", Static).update(self._expiring_table(d))

@@ -152,6 +152,7 @@ class UsersPage(MenuPage):
                    ("h", "key.users.holdings", "holdings"),
                    ("s", "key.users.signatures", "signatures"),
                    ("t", "key.users.templates", "templates"),
+                   ("k", "key.users.gateway", "gateway"),
                    ("z", "users.action.restore" if row.status == UserStatus.FROZEN
                     else "users.action.freeze", "freeze")]
 
@@ -242,6 +243,11 @@ class UsersPage(MenuPage):
         from smsconsole.screens.dialogs.users_applications import UserApplicationsDialog
 
         self.app.push_screen(UserApplicationsDialog(self.services, self.actor, row, kind))
+
+    def _gateway(self, row) -> None:
+        from smsconsole.screens.dialogs.users_gateway import GatewayKeysDialog
+
+        self.app.push_screen(GatewayKeysDialog(self.services, self.actor, row))
 
     def _freeze(self, row) -> None:
         if row.status == UserStatus.FROZEN:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smsconsole.clock import Clock
+from smsconsole.services.access_keys import AccessKeyService
 from smsconsole.services.adminlog import AdminLogService
 from smsconsole.services.applications import SignatureService, TemplateService
 from smsconsole.services.auth import AuthService
@@ -23,6 +24,7 @@ from smsconsole.services.exports import ExportService
 from smsconsole.services.holdings import HoldingService
 from smsconsole.services.orders import OrderService
 from smsconsole.services.packages import PackageService
+from smsconsole.services.pushes import PushService
 from smsconsole.services.records import RecordService
 from smsconsole.services.secrets import SecretBox
 from smsconsole.services.sending import SendService
@@ -49,6 +51,8 @@ class Services:
     stats: StatsService
     adminlog: AdminLogService
     exports: ExportService
+    keys: AccessKeyService
+    pushes: PushService
 
     @property
     def store(self) -> Store:
@@ -68,7 +72,8 @@ def from_context(ctx: Context) -> Services:
         orders=OrderService(ctx, cloud), signatures=SignatureService(ctx, cloud),
         templates=TemplateService(ctx, cloud), sending=SendService(ctx, cloud),
         records=RecordService(ctx), stats=StatsService(ctx), adminlog=AdminLogService(ctx),
-        exports=ExportService(ctx),
+        exports=ExportService(ctx), keys=AccessKeyService(ctx),
+        pushes=PushService(ctx),
     )
 
 

@@ -91,6 +91,7 @@ class SendRequest:
     sign_name: str
     phones: list[str]
     params: dict[str, str] = field(default_factory=dict)
+    out_id: str = ""  # the gateway customer's OutId, echoed in details and reports
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,8 @@ class SendService:
                             content=p.content, params_json=p.params_json,
                             numbers=len(p.phones), invalid_numbers=len(p.invalid),
                             duplicate_numbers=p.duplicates, opted_out_numbers=p.opted_out,
-                            segments_each=p.segments, status=TaskStatus.SENDING, beat_at=now)
+                            segments_each=p.segments, status=TaskStatus.SENDING, beat_at=now,
+                            out_id=req.out_id)
             s.add(task)
             s.flush()
             base = dict(task_id=task.id, user_id=p.user_id, sign_name=p.sign_name,
@@ -254,6 +256,18 @@ class SendService:
                               {"total": len(p.phones), "segments": len(p.phones) * p.segments})])
             task_id = task.id
         return self._dispatch(task_id, p, now, nonce)
+
+    def send_by_code(self, user_id: int, template_code: str, sign_name: str,
+                     phones: list[str], params: dict[str, str], out_id: str = "") -> SendOutcome:
+        """The customer gateway's entry point: the template named by its CODE, among the
+        customer's own; everything else as ``send``."""
+        with self.ctx.store.read() as s:
+            tpl_id = s.scalar(select(Template.id).where(Template.user_id == user_id,
+                                                        Template.code == template_code)
+                              .order_by(Template.id).limit(1)) if template_code else None
+        if tpl_id is None:
+            raise NotFound("error.template.not_found", "template", id=template_code)
+        return self.send(SendRequest(user_id, tpl_id, sign_name, phones, params, out_id))
 
     # --- the cloud call ------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ DEFAULTS = {
     "lockout_attempts": "5",
     "lockout_minutes": "15",
     "low_quota_threshold": "100",
+    "gateway_qps": "5000",  # per-AccessKey requests a second (Aliyun's default per account)
 }
 
 

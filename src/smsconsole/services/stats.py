@@ -84,6 +84,10 @@ class Dashboard:
     pending_reports: int
     kept_aside: int
     at: datetime
+    # The customer gateway today, all processes, and customers whose pushes fail.
+    gateway_requests: int = 0
+    gateway_errors: int = 0
+    failing_pushes: int = 0
 
 
 class StatsService:
@@ -178,5 +182,13 @@ class StatsService:
             templates=TemplateService(self.ctx).counts_by_status(),
             low_quota=self.low_quota(), expiring=holdings.expiring(7),
             workers=workers, pending_reports=RecordService(self.ctx).pending_report_count(),
-            kept_aside=kept, at=self.ctx.clock.now(),
+            kept_aside=kept, at=self.ctx.clock.now(), **self._gateway(),
         )
+
+    def _gateway(self) -> dict:
+        from smsconsole.services import gateway_stats
+        from smsconsole.services.pushes import PushService
+
+        traffic = gateway_stats.today(self.ctx)
+        return dict(gateway_requests=traffic.requests, gateway_errors=traffic.errors,
+                    failing_pushes=PushService(self.ctx).failing_customers())

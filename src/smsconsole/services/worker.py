@@ -40,6 +40,7 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
+from smsconsole.services import pushes
 from smsconsole.services import reports as rep
 from smsconsole.store.models import KeptAside, WorkerStatus
 
@@ -161,6 +162,8 @@ class ReportWorker:
             result = (rep.apply_reports(s, self.ctx, parsed) if kind == "report" and parsed
                       else rep.ApplyResult())
             new_replies = rep.apply_replies(s, self.ctx, parsed) if kind != "report" else 0
+            pushes.enqueue(s, self.ctx, parsed if kind == "report" else [],
+                           parsed if kind != "report" else [])  # customers' callbacks, same commit
             for msg, reason in kept:
                 body = msg.body.decode("utf-8", "replace") if isinstance(msg.body, bytes) else str(msg.body)
                 s.add(KeptAside(queue=kind, message_id=getattr(msg, "message_id", "") or "",
@@ -372,6 +375,9 @@ class ReportWorker:
         threads = [threading.Thread(target=self.run_queue, args=(k,),
                                     kwargs=dict(once=once, deadline=deadline),
                                     name=f"worker-{k}", daemon=True) for k in kinds]
+        threads.append(threading.Thread(  # pushes to customers' callback URLs, beside
+            target=pushes.Pusher(self.services).run, args=(self.stop_event,),
+            kwargs=dict(once=once, deadline=deadline), name="worker-push", daemon=True))
         for t in threads:
             t.start()
         try:

@@ -7,9 +7,10 @@ at start).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -96,11 +97,27 @@ class Store:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed at the end, rolled back on error."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """A session in one transaction: committed at the end, rolled back on error.
+
+        SQLite admits one writer: this process's writers queue on a lock first, instead of
+        polling SQLite's busy handler (which sleeps up to 100 ms between tries, so
+        concurrent threads waited far longer than the writes took). Past the busy timeout
+        the lock is not waited for: SQLite's own timeout then applies, as before."""
+        if not self.is_sqlite:
+            with self.sessions() as session, session.begin():
+                yield session
+            return
+        locked = self.write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            if locked:
+                self.write_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

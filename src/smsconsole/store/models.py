@@ -391,6 +391,7 @@ class SendTask(SQLModel, table=True):
     # The sender's last sign of life (before each cloud call): a ``sending`` task without
     # one for a while has no live owner and is reconciled (migration 0003).
     beat_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    out_id: str = Field(default="", max_length=256)  # the gateway customer's OutId
 
 
 class SendRecord(SQLModel, table=True):
@@ -586,3 +587,83 @@ class AdminLog(SQLModel, table=True):
     target: str = Field(default="", max_length=256)  # human label of the target
     detail: str = Field(default="", sa_type=Text)  # JSON: {"field": [old, new], ...} or free text
     origin: str = Field(default="", max_length=64)  # SSH client address, or "local"
+
+
+# --- customer gateway (gateway.md §2) ----------------------------------------------------
+
+
+class KeyStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+
+
+class CustomerKey(SQLModel, table=True):
+    """A customer's AccessKey pair for the Aliyun-compatible API; the secret Fernet-
+    encrypted (the gateway needs it back to check HMAC signatures), shown once."""
+
+    __tablename__ = "customer_key"
+    __table_args__ = (Index("ix_customer_key_user", "user_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    access_key_id: str = Field(max_length=32, unique=True)
+    secret_enc: str = Field(max_length=512, repr=False)
+    status: KeyStatus = Field(default=KeyStatus.ENABLED, sa_type=enum_col(KeyStatus))
+    created_at: datetime = Field(sa_column=aware())
+    last_used_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+
+
+class CustomerGateway(SQLModel, table=True):
+    """Per-customer gateway settings: the QPS limit (None: the platform default) and the
+    callback URLs reports and replies are pushed to."""
+
+    __tablename__ = "customer_gateway"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    qps_limit: int | None = None
+    report_url: str = Field(default="", max_length=512)
+    reply_url: str = Field(default="", max_length=512)
+    updated_at: datetime = Field(sa_column=aware())
+
+
+class GatewayNonce(SQLModel, table=True):
+    """Signature nonces seen in the last 15 minutes, shared by every gateway process."""
+
+    __tablename__ = "gateway_nonce"
+    __table_args__ = (Index("ix_gateway_nonce_at", "at"),)
+    nonce: str = Field(primary_key=True, max_length=200)
+    at: datetime = Field(sa_column=aware())
+
+
+class PushStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    GIVEN_UP = "given_up"
+
+
+class PushItem(SQLModel, table=True):
+    """One report (SmsReport) or reply (SmsUp) to push to a customer's callback URL, in
+    Aliyun's batch-push item format; done only after the receiver's HTTP 200."""
+
+    __tablename__ = "push_item"
+    __table_args__ = (Index("ix_push_item_due", "status", "next_at", "id"),
+                      Index("ix_push_item_user", "user_id", "status", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=8)  # report | reply
+    payload: str = Field(sa_type=Text)  # one JSON object
+    status: PushStatus = Field(default=PushStatus.PENDING, sa_type=enum_col(PushStatus))
+    attempts: int = 0
+    next_at: datetime = Field(sa_column=aware())
+    created_at: datetime = Field(sa_column=aware())
+    done_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    last_error: str = Field(default="", max_length=256)
+
+
+class GatewayDaily(SQLModel, table=True):
+    """Gateway requests and refusals per platform day and customer (0: no known key),
+    for the home screen and the status line; counted in memory, added every few seconds."""
+
+    __tablename__ = "gateway_daily"
+    day: date = Field(primary_key=True)
+    user_id: int = Field(primary_key=True)
+    requests: int = 0
+    errors: int = 0

@@ -7,76 +7,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from urllib.parse import quote
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-
-def pct(value: str) -> str:
-    """RFC 3986 percent-encoding: only ``A-Z a-z 0-9 - _ . ~`` stay bare."""
-    return quote(value, safe="~")
-
-
-# --- Aliyun ACS3-HMAC-SHA256 (V3, Authorization header) --------------------------------
-
-
-def parse_acs3_authorization(value: str) -> tuple[str, dict[str, str]] | None:
-    """``"ACS3-HMAC-SHA256 Credential=..,SignedHeaders=..,Signature=.."`` → (algo, fields)."""
-    algo, _, rest = (value or "").partition(" ")
-    if not algo.startswith("ACS3-") or not rest:
-        return None
-    fields: dict[str, str] = {}
-    for part in rest.split(","):
-        key, sep, val = part.strip().partition("=")
-        if not sep:
-            return None
-        fields[key] = val
-    if not {"Credential", "SignedHeaders", "Signature"} <= fields.keys():
-        return None
-    return algo, fields
-
-
-def acs3_canonical_request(
-    method: str,
-    path: str,
-    query_pairs: list[tuple[str, str]],
-    headers: dict[str, str],
-    signed_headers: str,
-    body_sha256_hex: str,
-) -> str:
-    cq = "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(query_pairs))
-    ch = "".join(f"{h}:{headers.get(h, '').strip()}\n" for h in signed_headers.split(";"))
-    return "\n".join([method.upper(), path or "/", cq, ch, signed_headers, body_sha256_hex])
-
-
-def acs3_string_to_sign(algo: str, canonical_request: str) -> str:
-    return algo + "\n" + hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
-
-
-def acs3_signature(secret: str, string_to_sign: str) -> str:
-    return hmac.new(
-        secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256
-    ).hexdigest()
-
-
-# --- Aliyun RPC v1 HMAC-SHA1 (Signature query parameter) -------------------------------
-
-
-def rpc_v1_string_to_sign(method: str, params: dict[str, str]) -> str:
-    cq = "&".join(
-        f"{pct(k)}={pct(v)}" for k, v in sorted(params.items()) if k != "Signature"
-    )
-    return f"{method.upper()}&{pct('/')}&{pct(cq)}"
-
-
-def rpc_v1_signature(secret: str, string_to_sign: str) -> str:
-    digest = hmac.new(
-        (secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1
-    ).digest()
-    return base64.b64encode(digest).decode("ascii")
-
+# The Aliyun POP schemes live in one module shared with the customer gateway.
+from smsconsole.cloud.acs_signing import (  # noqa: F401 - re-exported
+    acs3_canonical_request,
+    acs3_signature,
+    acs3_string_to_sign,
+    parse_acs3_authorization,
+    pct,
+    rpc_v1_signature,
+    rpc_v1_string_to_sign,
+)
 
 # --- MNS -------------------------------------------------------------------------------
 

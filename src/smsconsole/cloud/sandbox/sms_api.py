@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import re
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from .. import segments
-from . import outcomes, signing
+from .. import acs_signing, segments
+from . import outcomes
 from .catalog import (
     APPROVED,
     REJECTED,
@@ -105,6 +104,7 @@ class SmsApi:
         rid = _request_id()
         params = dict(req.query_pairs())
         form = dict(req.form_pairs())
+        # For the fault table only; the action served is the signed one.
         action = req.headers.get("x-acs-action") or params.get("Action", "")
         fault = self.s.faults.hit("sms", action or "?")
         if fault is not None:
@@ -114,7 +114,7 @@ class SmsApi:
         try:
             if req.method != "POST" and req.method != "GET":
                 raise ApiError(400, "UnsupportedHTTPMethod", "This http method is not supported.")
-            self._authenticate(req, params, form)
+            action = self._authenticate(req, params, form)
             handler = self._actions.get(action)
             if handler is None:
                 raise ApiError(404, "InvalidAction.NotFound",
@@ -156,79 +156,19 @@ class SmsApi:
 
     def _secret_for(self, access_key_id: str) -> str:
         if access_key_id != self.s.credentials.access_key_id:
-            raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+            raise acs_signing.SignatureError(404, "InvalidAccessKeyId.NotFound",
+                                             "Specified access key is not found.")
         return self.s.credentials.access_key_secret
 
-    def _check_time(self, stamp: str) -> None:
+    def _authenticate(self, req: Request, params: dict, form: dict) -> str:
+        """Verify the signature (shared, strict rules: ``cloud.acs_signing``); the action."""
         try:
-            t = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        except (TypeError, ValueError):
-            raise ApiError(400, "IllegalTimestamp",
-                           f'The input parameter "Timestamp" that is mandatory for processing '
-                           f"this request is not supplied or is illegal: {stamp}") from None
-        if abs(t.timestamp() - time.time()) > MAX_SKEW_S:
-            raise ApiError(400, "InvalidTimeStamp.Expired",
-                           "Specified time stamp or date header is expired.")
-
-    def _check_nonce(self, nonce: str) -> None:
-        if not nonce:
-            raise ApiError(400, "MissingSignatureNonce", "SignatureNonce is mandatory.")
-        if not self.s.nonces.use(nonce):
-            raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
-
-    def _authenticate(self, req: Request, params: dict, form: dict) -> None:
-        auth = req.headers.get("authorization", "")
-        if auth.startswith("ACS3-"):
-            self._verify_acs3(req, auth)
-        elif "Signature" in params:
-            self._verify_v1(req, params, form)
-        else:
-            raise ApiError(400, "IncompleteSignature",
-                           "The request signature does not conform to Aliyun standards.")
-
-    def _verify_acs3(self, req: Request, auth: str) -> None:
-        parsed = signing.parse_acs3_authorization(auth)
-        if parsed is None:
-            raise ApiError(400, "IncompleteSignature",
-                           "The request signature does not conform to Aliyun standards.")
-        algo, fields = parsed
-        if algo != "ACS3-HMAC-SHA256":
-            raise ApiError(400, "IncompleteSignature",
-                           f"The signature algorithm {algo} is not supported by the sandbox.")
-        secret = self._secret_for(fields["Credential"])
-        self._check_time(req.headers.get("x-acs-date", ""))
-        body_hash = hashlib.sha256(req.body).hexdigest()
-        canonical = signing.acs3_canonical_request(
-            req.method, req.path, req.query_pairs(), req.headers, fields["SignedHeaders"],
-            body_hash,
-        )
-        sts = signing.acs3_string_to_sign(algo, canonical)
-        want = signing.acs3_signature(secret, sts)
-        if req.headers.get("x-acs-content-sha256") != body_hash or not hmac.compare_digest(
-            want, fields["Signature"]
-        ):
-            raise ApiError(400, "SignatureDoesNotMatch",
-                           "Specified signature is not matched with our calculation. "
-                           f"server string to sign is:{sts}")
-        self._check_nonce(req.headers.get("x-acs-signature-nonce", ""))
-
-    def _verify_v1(self, req: Request, params: dict, form: dict) -> None:
-        for name in ("AccessKeyId", "SignatureMethod", "Timestamp"):
-            if not params.get(name):
-                raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
-        secret = self._secret_for(params["AccessKeyId"])
-        if params.get("SignatureMethod") != "HMAC-SHA1":
-            raise ApiError(400, "InvalidSignatureMethod.Malformed",
-                           "Specified signature method is not valid.")
-        self._check_time(params["Timestamp"])
-        signed = {**params, **form}
-        sts = signing.rpc_v1_string_to_sign(req.method, signed)
-        want = signing.rpc_v1_signature(secret, sts)
-        if not hmac.compare_digest(want, params.get("Signature", "")):
-            raise ApiError(400, "SignatureDoesNotMatch",
-                           "Specified signature is not matched with our calculation. "
-                           f"server string to sign is:{sts}")
-        self._check_nonce(params.get("SignatureNonce", ""))
+            verified = acs_signing.verify(
+                req.method, req.path, req.query_pairs(), list(form.items()), req.headers,
+                req.body, self._secret_for, self.s.nonces.use)
+        except acs_signing.SignatureError as e:
+            raise ApiError(e.status, e.code, e.message) from None
+        return verified.action
 
     # --- helpers --------------------------------------------------------------------
 

@@ -3,9 +3,9 @@ faults, credentials and keys."""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
+
+from smsconsole.cloud.acs_signing import NonceCache
 
 from .catalog import Catalog
 from .clock import Clock
@@ -20,27 +20,6 @@ from .store import Store
 class Credentials:
     access_key_id: str
     access_key_secret: str = field(repr=False)
-
-
-class NonceCache:
-    """Signature nonces seen in the last 15 minutes (replays → SignatureNonceUsed)."""
-
-    def __init__(self, ttl_s: float = 900.0) -> None:
-        self._ttl = ttl_s
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._last_sweep = time.monotonic()
-
-    def use(self, nonce: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._last_sweep > 60:
-                self._seen = {n: t for n, t in self._seen.items() if now - t < self._ttl}
-                self._last_sweep = now
-            if nonce in self._seen:
-                return False
-            self._seen[nonce] = now
-            return True
 
 
 class SandboxState:

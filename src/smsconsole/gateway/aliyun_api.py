@@ -1,0 +1,496 @@
+"""The Aliyun-compatible SMS API at ``/`` (dysmsapi 2017-05-25, gateway.md §2).
+
+A customer's code written for Aliyun with the official SDK works unchanged: the same
+signatures (checked by ``cloud.acs_signing``, shared with the sandbox), actions,
+parameters, response fields and error codes. Gateway/auth/parameter errors are HTTP 4xx
+JSON; business errors HTTP 200 with ``Code`` ≠ ``OK``. Sending goes through the same
+send service as the console (``services.sending``): the customer's own approved
+signature and template, quota charged before the upstream call and given back when the
+upstream refuses, opt-outs honoured. A refused request charges and records nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smsconsole.cloud import acs_signing
+from smsconsole.services.errors import CloudFailure, ServiceError
+from smsconsole.store.models import (
+    DailyStat,
+    DeliveryStatus,
+    ReviewStatus,
+    SendRecord,
+    SendTask,
+    Signature,
+    SignType,
+    SmsType,
+    TaskStatus,
+    Template,
+)
+
+router = APIRouter()
+log = logging.getLogger("smsconsole.gateway")
+
+HOST_ID = "dysmsapi.aliyuncs.com"
+CHINA = ZoneInfo("Asia/Shanghai")
+MAX_REQUEST_BYTES = 256 * 1024
+MAX_SEND, MAX_BATCH = 1000, 100
+MAX_VARIABLE = 35  # characters per template variable, every template type (Aliyun)
+# ASCII digits only: Python's \d would take full-width ones.
+_PHONE = re.compile(r"^(?:\+?86|0086)?(1[3-9][0-9]{9})$", re.ASCII)
+_URL = re.compile(r"(https?://|www\.)", re.I)
+_VARIABLE = re.compile(r"\$\{(\w+)\}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TYPE_NUMBER = {SmsType.VERIFICATION: 0, SmsType.NOTIFICATION: 1, SmsType.PROMOTION: 2}
+
+# Service refusals → Aliyun's business codes.
+_CODES = {
+    "error.send.user_frozen": ("isv.ACCOUNT_ABNORMAL", "账户异常"),
+    "error.user.not_found": ("isv.ACCOUNT_NOT_EXISTS", "账户不存在"),
+    "error.template.not_found": ("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板"),
+    "error.send.template_not_approved": ("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板"),
+    "error.signature.not_found_for_user": ("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名"),
+    "error.send.signature_not_approved": ("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名"),
+    "error.send.missing_params": ("isv.TEMPLATE_MISSING_PARAMETERS", "模版缺少变量"),
+    "error.send.quota": ("isv.AMOUNT_NOT_ENOUGH", "账户余额不足"),
+    "error.send.no_valid_numbers": ("isv.MOBILE_NUMBER_ILLEGAL", "号码已退订或非法"),
+}
+
+
+class ApiError(Exception):
+    """HTTP-level error (status, Aliyun code)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class Business(Exception):
+    """HTTP 200 with this Code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class RateLimiter:
+    """Per-AccessKey token buckets, in this process (several processes each allow the
+    limit: the README says to divide it by the number of processes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+
+    def allow(self, key: str, qps: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._buckets.get(key, (float(qps), now))
+            tokens = min(float(qps), tokens + (now - at) * qps)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                return False
+            self._buckets[key] = (tokens - 1.0, now)
+            return True
+
+
+class AliyunApi:
+    """The request handling, synchronous (run in the thread pool)."""
+
+    LIMIT_TTL = 30.0  # seconds a customer's QPS limit is cached
+
+    def __init__(self, services) -> None:
+        self.services = services
+        self.keys = services.keys
+        self.limiter = RateLimiter()
+        self._limits: dict[int, tuple[float, int]] = {}
+        self._last_sweep = 0.0
+        from smsconsole.services.gateway_stats import TrafficCounter
+
+        self.traffic = TrafficCounter(services.ctx)
+        self.actions = {
+            "SendSms": self.send_sms,
+            "SendBatchSms": self.send_batch_sms,
+            "QuerySendDetails": self.query_send_details,
+            "QuerySendStatistics": self.query_send_statistics,
+        }
+        from smsconsole.gateway.aliyun_apps import Applications
+
+        self.actions.update(Applications(self, Business, ApiError).actions())
+
+    # --- entry -----------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str],
+               body: bytes) -> tuple[int, dict, str, str]:
+        """→ (HTTP status, JSON payload, action, code); counted for the console."""
+        found: list = []
+        try:
+            answer = self._handle(method, path, query, headers, body, found)
+        except DBAPIError:  # the database is away: Aliyun's answer, never a traceback
+            log.warning("database unavailable", exc_info=True)
+            answer = self._error(str(uuid.uuid4()).upper(), 503, "ServiceUnavailable",
+                                 "The request has failed due to a temporary failure of the "
+                                 "server.", headers.get("x-acs-action", ""))
+        self.traffic.count(found[-1].user_id if found else None, answer[3] != "OK")
+        return answer
+
+    def _handle(self, method: str, path: str, query: str, headers: dict[str, str],
+                body: bytes, found: list) -> tuple[int, dict, str, str]:
+        rid = str(uuid.uuid4()).upper()
+        action = headers.get("x-acs-action", "")
+        try:
+            if method not in ("GET", "POST"):
+                raise ApiError(400, "UnsupportedHTTPMethod", "This http method is not supported.")
+            if path != "/":
+                raise ApiError(404, "InvalidAction.NotFound",
+                               "Specified api is not found, please check your url and method.")
+            if len(query) + len(body) > MAX_REQUEST_BYTES:
+                raise ApiError(400, "InvalidParameter", "The request is too large.")
+            try:
+                query_pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
+                form_pairs: list[tuple[str, str]] = []
+                if body and headers.get("content-type", "").startswith(
+                        "application/x-www-form-urlencoded"):
+                    form_pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                           errors="strict")
+            except (UnicodeDecodeError, ValueError):
+                raise ApiError(400, "InvalidParameter", "The request is not valid UTF-8.") \
+                    from None
+            def secret_for(access_key_id: str) -> str:
+                auth = self.keys.auth(access_key_id) if access_key_id else None
+                if auth is None:
+                    raise acs_signing.SignatureError(404, "InvalidAccessKeyId.NotFound",
+                                                     "Specified access key is not found.")
+                if not auth.enabled:
+                    raise acs_signing.SignatureError(400, "InvalidAccessKeyId.Inactive",
+                                                     "Specified access key is disabled.")
+                found.append(auth)
+                return auth.secret
+
+            verified = acs_signing.verify(method, path, query_pairs, form_pairs, headers, body,
+                                          secret_for, self.keys.use_nonce)
+            action = verified.action
+            key = found[-1]
+            if not self.limiter.allow(key.access_key_id, self._qps(key.user_id)):
+                raise ApiError(400, "Throttling.User", "Request was denied due to user flow "
+                                                       "control.")
+            self.keys.touch(key.key_id)
+            self._maybe_sweep()
+            handler = self.actions.get(action)
+            if handler is None:
+                raise ApiError(404, "InvalidAction.NotFound",
+                               "Specified api is not found, please check your url and method.")
+            params = verified.params
+            for name, value in params.items():
+                if _CONTROL.search(value) or _CONTROL.search(name):
+                    raise Business("isv.INVALID_PARAMETERS", f"参数{name[:32]}含有非法字符")
+            result = handler(key.user_id, params)
+        except acs_signing.SignatureError as e:
+            return self._error(rid, e.status, e.code, e.message, action)
+        except ApiError as e:
+            return self._error(rid, e.status, e.code, e.message, action)
+        except Business as b:
+            return 200, {"RequestId": rid, "Code": b.code, "Message": b.message}, action, b.code
+        except ServiceError as e:
+            code, message = _CODES.get(e.key, ("isp.SYSTEM_ERROR", "系统错误，请稍后重试"))
+            if isinstance(e, CloudFailure):
+                code, message = "isp.SYSTEM_ERROR", "系统错误，请稍后重试"
+            return 200, {"RequestId": rid, "Code": code, "Message": message}, action, code
+        return 200, {"RequestId": rid, "Code": "OK", "Message": "OK", **result}, action, "OK"
+
+    @staticmethod
+    def _error(rid: str, status: int, code: str, message: str, action: str):
+        return status, {
+            "RequestId": rid, "HostId": HOST_ID, "Code": code, "Message": message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product=Dysmsapi"
+                         f"&requestId={rid}",
+        }, action, code
+
+    def _qps(self, user_id: int) -> int:
+        now = time.monotonic()
+        hit = self._limits.get(user_id)
+        if hit and now - hit[0] < self.LIMIT_TTL:
+            return hit[1]
+        qps = self.keys.qps_for(user_id)
+        self._limits[user_id] = (now, qps)
+        return qps
+
+    def _maybe_sweep(self) -> None:
+        now = time.monotonic()
+        if now - self._last_sweep > 60:
+            self._last_sweep = now
+            self.keys.sweep_nonces()
+
+    # --- validation ------------------------------------------------------------------
+
+    @staticmethod
+    def _required(p: dict, *names: str) -> None:
+        for name in names:
+            if p.get(name, "") == "":
+                raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
+
+    @staticmethod
+    def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
+        raw = p.get(name, "")
+        if raw == "":
+            return default
+        if not raw.isascii() or not raw.isdigit() or not lo <= int(raw) <= hi:
+            raise ApiError(400, "InvalidParameter", f"Specified parameter {name} is not valid.")
+        return int(raw)
+
+    @staticmethod
+    def _phone(raw: str) -> str:
+        m = _PHONE.match(raw.strip())
+        if m is None:
+            raise Business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
+        return m.group(1)
+
+    def _template(self, s, user_id: int, code: str) -> Template:
+        tpl = s.scalar(select(Template).where(Template.user_id == user_id,
+                                              Template.code == code).limit(1)) \
+            if 0 < len(code) <= 64 else None
+        if tpl is None or tpl.status != ReviewStatus.APPROVED:
+            raise Business("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
+        return tpl
+
+    def _sign(self, s, user_id: int, name: str) -> Signature:
+        sig = s.scalar(select(Signature).where(Signature.user_id == user_id,
+                                               Signature.name == name).limit(1)) \
+            if 0 < len(name) <= 12 else None
+        if sig is None or sig.status != ReviewStatus.APPROVED:
+            raise Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
+        return sig
+
+    @staticmethod
+    def _scene(sig: Signature, tpl: Template) -> None:
+        if sig.sign_type == SignType.VERIFICATION and tpl.sms_type != SmsType.VERIFICATION:
+            raise Business("isv.SMS_SIGNATURE_SCENE_ILLEGAL", "签名和模板类型不一致")
+
+    @staticmethod
+    def _params(tpl: Template, raw) -> dict[str, str]:
+        """One TemplateParam (JSON text or parsed): string values, every variable given,
+        each at most 35 characters and no URL; extra keys are ignored, as Aliyun does."""
+        variables = list(dict.fromkeys(_VARIABLE.findall(tpl.content)))
+        if raw in (None, ""):
+            if variables:
+                raise Business("isv.TEMPLATE_MISSING_PARAMETERS", "模版缺少变量")
+            return {}
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值") \
+                    from None
+        if not isinstance(raw, dict) or not all(isinstance(x, str) for x in raw.values()):
+            raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值")
+        if any(name not in raw for name in variables):
+            raise Business("isv.TEMPLATE_MISSING_PARAMETERS", "模版缺少变量")
+        params = {name: raw[name] for name in variables}
+        for value in params.values():
+            if len(value) > MAX_VARIABLE:
+                raise Business("isv.PARAM_LENGTH_LIMIT", "参数超出长度限制")
+            if _CONTROL.search(value):
+                raise Business("isv.INVALID_PARAMETERS", "参数含有非法字符")
+            if _URL.search(value):
+                raise Business("isv.PARAM_NOT_SUPPORT_URL", "不支持url为变量")
+        return params
+
+    @staticmethod
+    def _out_id(p: dict) -> str:
+        out_id = p.get("OutId", "")
+        if len(out_id) >= 256:
+            raise Business("isv.INVALID_PARAMETERS", "OutId超出长度限制")
+        return out_id
+
+    # --- sending ---------------------------------------------------------------------
+
+    def _send(self, user_id: int, tpl: Template, sign_name: str, phones: list[str],
+              params: dict[str, str], out_id: str = "") -> str:
+        outcome = self.services.sending.send_by_code(user_id, tpl.code, sign_name, phones,
+                                                     params, out_id)
+        if outcome.status == TaskStatus.REJECTED or not outcome.biz_ids:
+            # The upstream refused: the records failed and their quota came back.
+            code = outcome.result_code if outcome.result_code.startswith("isv.") \
+                else "isp.SYSTEM_ERROR"
+            raise Business(code, outcome.result_message[:200] if code.startswith("isv.")
+                           else "系统错误，请稍后重试")
+        return outcome.biz_ids[0]
+
+    def send_sms(self, user_id: int, p: dict) -> dict:
+        self._required(p, "PhoneNumbers", "SignName", "TemplateCode")
+        raw = [n for n in p["PhoneNumbers"].split(",") if n.strip()]
+        if not raw:
+            raise ApiError(400, "MissingPhoneNumbers", "PhoneNumbers is mandatory for this "
+                                                       "action.")
+        if len(raw) > MAX_SEND:
+            raise Business("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
+        with self.services.store.read() as s:
+            tpl = self._template(s, user_id, p["TemplateCode"])
+            sig = self._sign(s, user_id, p["SignName"])
+            s.expunge_all()
+        self._scene(sig, tpl)
+        phones = [self._phone(n) for n in raw]
+        params = self._params(tpl, p.get("TemplateParam"))
+        out_id = self._out_id(p)
+        return {"BizId": self._send(user_id, tpl, sig.name, phones, params, out_id)}
+
+    def send_batch_sms(self, user_id: int, p: dict) -> dict:
+        self._required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
+        try:
+            numbers = json.loads(p["PhoneNumberJson"])
+            signs = json.loads(p["SignNameJson"])
+            tparams = json.loads(p["TemplateParamJson"]) if p.get("TemplateParamJson") \
+                else None
+        except ValueError:
+            raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法") from None
+        if not isinstance(numbers, list) or not isinstance(signs, list) or (
+                tparams is not None and not isinstance(tparams, list)):
+            raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法")
+        if not numbers:
+            raise ApiError(400, "MissingPhoneNumberJson", "PhoneNumberJson is mandatory for "
+                                                          "this action.")
+        if len(numbers) > MAX_BATCH:
+            raise Business("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
+        if len(signs) != len(numbers) or (tparams is not None and len(tparams) != len(numbers)):
+            raise Business("isv.INVALID_PARAMETERS", "号码、签名、参数的数量不一致")
+        groups: dict[tuple[str, str], list[str]] = {}
+        with self.services.store.read() as s:
+            tpl = self._template(s, user_id, p["TemplateCode"])
+            sigs = {}
+            for name in signs:
+                if not isinstance(name, str):
+                    raise Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
+                if name not in sigs:
+                    sigs[name] = self._sign(s, user_id, name)
+            s.expunge_all()
+        for i, number in enumerate(numbers):
+            if not isinstance(number, str):
+                raise Business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
+            self._scene(sigs[signs[i]], tpl)
+            params = self._params(tpl, tparams[i] if tparams is not None else None)
+            key = (signs[i], json.dumps(params, sort_keys=True, ensure_ascii=False))
+            groups.setdefault(key, []).append(self._phone(number))
+        out_id = self._out_id(p)
+        # One send (one charge, one BizId) per signature and parameters; the first BizId
+        # is the answer (see the README: identical parameters make one BizId).
+        biz_ids = [self._send(user_id, tpl, sign, phones, json.loads(params), out_id)
+                   for (sign, params), phones in groups.items()]
+        return {"BizId": biz_ids[0]}
+
+    # --- queries ---------------------------------------------------------------------
+
+    @staticmethod
+    def _day(raw: str, name: str):
+        try:
+            if len(raw) != 8 or not raw.isascii() or not raw.isdigit():
+                raise ValueError
+            return datetime.strptime(raw, "%Y%m%d").replace(tzinfo=CHINA)
+        except ValueError:
+            raise Business("isv.INVALID_PARAMETERS", f"{name}格式不正确，应为yyyyMMdd") \
+                from None
+
+    def query_send_details(self, user_id: int, p: dict) -> dict:
+        self._required(p, "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
+        phone = self._phone(p["PhoneNumber"])
+        start = self._day(p["SendDate"], "SendDate")
+        now = self.services.ctx.clock.now().astimezone(CHINA)
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if start > now or start < today - timedelta(days=29):
+            raise Business("isv.INVALID_PARAMETERS", "只支持查询最近30天的记录")
+        size = self._int(p, "PageSize", 10, 1, 50)
+        page = self._int(p, "CurrentPage", 1, 1, 1_000_000)
+        where = [SendRecord.user_id == user_id, SendRecord.phone == phone,
+                 SendRecord.send_time >= start, SendRecord.send_time < start + timedelta(days=1)]
+        if p.get("BizId"):
+            where.append(SendRecord.biz_id == p["BizId"][:64])
+        with self.services.store.read() as s:
+            total = s.scalar(select(func.count()).select_from(SendRecord).where(*where))
+            rows = s.execute(
+                select(SendRecord.phone, SendRecord.status, SendRecord.err_code,
+                       SendRecord.template_code, SendRecord.content, SendTask.content,
+                       SendRecord.send_time, SendRecord.report_time, SendTask.out_id)
+                .join(SendTask, SendTask.id == SendRecord.task_id).where(*where)
+                .order_by(SendRecord.send_time.desc(), SendRecord.id.desc())
+                .limit(size).offset((page - 1) * size)).all()
+        dtos = []
+        for phone_, status, err, code, content, task_content, sent, reported, out_id in rows:
+            done = status != DeliveryStatus.PENDING
+            dtos.append({
+                "PhoneNum": phone_,
+                "SendStatus": {DeliveryStatus.PENDING: 1, DeliveryStatus.FAILED: 2,
+                               DeliveryStatus.DELIVERED: 3}[status],
+                "ErrCode": ("DELIVERED" if status == DeliveryStatus.DELIVERED else err)
+                if done else "",
+                "TemplateCode": code,
+                "Content": content or task_content,
+                "SendDate": sent.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+                "ReceiveDate": reported.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+                if done and reported else "",
+                "OutId": out_id,
+            })
+        return {"TotalCount": str(total), "SmsSendDetailDTOs": {"SmsSendDetailDTO": dtos}}
+
+    def query_send_statistics(self, user_id: int, p: dict) -> dict:
+        self._required(p, "IsGlobe", "StartDate", "EndDate")
+        start = self._day(p["StartDate"], "StartDate").date()
+        end = self._day(p["EndDate"], "EndDate").date()
+        if end < start or (end - start).days > 30:
+            raise Business("isv.INVALID_PARAMETERS", "StartDate/EndDate不正确")
+        size = self._int(p, "PageSize", 10, 1, 50)
+        page = self._int(p, "PageIndex", 1, 1, 1_000_000)
+        if p["IsGlobe"] not in ("1", "2"):
+            raise ApiError(400, "InvalidParameter", "Specified parameter IsGlobe is not valid.")
+        if p["IsGlobe"] == "2":  # international: the platform sends mainland only
+            return {"Data": {"TotalSize": 0, "TargetList": []}}
+        where = [DailyStat.user_id == user_id, DailyStat.day >= start, DailyStat.day <= end]
+        if p.get("TemplateType", "") != "":
+            wanted = [t for t, n in _TYPE_NUMBER.items()
+                      if str(n) == p["TemplateType"]]
+            where.append(DailyStat.sms_type.in_(wanted))
+        if p.get("SignName"):
+            where.append(DailyStat.sign_name == p["SignName"])
+        with self.services.store.read() as s:
+            rows = s.execute(
+                select(DailyStat.day, func.sum(DailyStat.total), func.sum(DailyStat.delivered),
+                       func.sum(DailyStat.failed))
+                .where(*where).group_by(DailyStat.day).order_by(DailyStat.day)).all()
+        targets = [{"TotalCount": int(t), "RespondedSuccessCount": int(d),
+                    "RespondedFailCount": int(f), "NoRespondedCount": int(t - d - f),
+                    "SendDate": day.strftime("%Y%m%d")} for day, t, d, f in rows]
+        chunk = targets[(page - 1) * size:page * size]
+        return {"Data": {"TotalSize": len(targets), "TargetList": chunk}}
+
+
+def _api(request: Request) -> AliyunApi:
+    state = request.app.state
+    api = getattr(state, "aliyun_api", None)
+    if api is None:
+        api = state.aliyun_api = AliyunApi(state.ctx)
+    return api
+
+
+@router.api_route("/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+                  include_in_schema=False)
+async def aliyun(request: Request) -> Response:
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    api = _api(request)
+    status, payload, action, code = await run_in_threadpool(
+        api.handle, request.method, request.url.path, request.url.query, headers, body)
+    request.state.action, request.state.code = action or "-", code
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(data, status, media_type="application/json;charset=utf-8")

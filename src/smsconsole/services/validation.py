@@ -66,15 +66,50 @@ def contact_phone(raw: str | None, field: str = "phone", required: bool = True) 
     return value
 
 
+PASSWORD_MIN_LEN = 10
+# Words every guessing list starts with; a password that is one of them plus digits or
+# symbols (``Password2026!``, ``qwerty12345``) is refused.
+COMMON_PASSWORD_WORDS = frozenset("""
+password passw0rd passwd pass admin administrator root qwerty qwertyuiop asdf asdfgh
+asdfghjkl zxcvbn zxcvbnm qazwsx qwe qweasd abc abcd abcdef abcdefg abcdefgh letmein
+welcome iloveyou monkey dragon master sunshine princess football baseball shadow
+superman batman trustno login hello freedom secret changeme default guest test user
+sms smsconsole aliyun woaini aaa abc
+""".split())
+COMMON_PASSWORDS = frozenset("""
+1234567890 0123456789 12345678910 1q2w3e4r5t 1qaz2wsx3edc 1qaz2wsx 1q2w3e4r5t6y
+qwerty123456 123qweasdzxc zaq12wsx a1b2c3d4e5 abcd123456 abc1234567 a123456789
+aa123456789 password123 password1234 iloveyou123 1234qwer 123456abc 5201314520
+""".split())
+
+
 def password(raw: str | None, field: str = "password", confirm: str | None = None) -> str:
+    """At least 10 characters, letters and digits, not one character class padded out
+    (``        1a``), not a common password or a common word with digits around it."""
+    if raw is not None and not isinstance(raw, str):
+        raise Invalid("error.field.not_text", field)
     value = raw or ""
-    if len(value) < 8 or not re.search(r"[A-Za-z]", value) or not re.search(r"\d", value):
-        raise Invalid("error.password.rule", field)
     if len(value) > 128:
         raise Invalid("error.field.too_long", field, max=128)
+    if (len(value) < PASSWORD_MIN_LEN or not re.search(r"[A-Za-z]", value)
+            or not re.search(r"[0-9]", value) or len(set(value)) < 5):
+        raise Invalid("error.password.rule", field, min=PASSWORD_MIN_LEN)
+    lowered = value.lower()
+    letters = re.sub(r"[^a-z]", "", lowered)
+    if (lowered in COMMON_PASSWORDS or letters in COMMON_PASSWORD_WORDS
+            or _sequential(re.sub(r"[^a-z0-9]", "", lowered))):
+        raise Invalid("error.password.common", field)
     if confirm is not None and confirm != value:
         raise Invalid("error.password.mismatch", "password_confirm")
     return value
+
+
+def _sequential(chars: str) -> bool:
+    """A run like ``abcdef123456`` or ``9876543210``: each step +1 or -1 (one turn)."""
+    if len(chars) < 6:
+        return False
+    steps = {ord(b) - ord(a) for a, b in zip(chars, chars[1:], strict=False)}
+    return steps <= {1, -1, ord("1") - ord("z"), ord("a") - ord("9")} and len(steps) <= 2
 
 
 def positive_int(raw, field: str, *, maximum: int = 1_000_000_000, allow_zero: bool = False) -> int:

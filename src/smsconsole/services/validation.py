@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from smsconsole.services.errors import Invalid
 
-MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: ``\d`` also matches Arabic-Indic, Devanagari... digits.
+MAINLAND_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Landlines (with area code), mobiles, 400/800 numbers: digits, spaces, dashes, a leading +.
-CONTACT_PHONE = re.compile(r"^\+?[\d][\d\- ]{4,18}\d$")
+CONTACT_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
+
+
+def ascii_forms(raw: str) -> str:
+    """Full-width forms (``１３５``, ``＋``, ``－``) as their ASCII letters; other
+    characters as they are (so Arabic-Indic digits still fail an ASCII pattern)."""
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000"
+        else ch for ch in raw
+    )
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -19,7 +30,7 @@ def normalize_phone(raw: str) -> str | None:
 
     Accepts the prefixes Aliyun accepts (+86, 0086, 86) and stray spaces/dashes.
     """
-    text = re.sub(r"[\s\-()]", "", str(raw))
+    text = re.sub(r"[\s\-()]", "", ascii_forms(str(raw)))
     for prefix in ("+86", "0086", "86"):
         if text.startswith(prefix) and len(text) == len(prefix) + 11:
             text = text[len(prefix) :]
@@ -58,7 +69,7 @@ def email(raw: str | None, field: str = "email", required: bool = True) -> str:
 
 
 def contact_phone(raw: str | None, field: str = "phone", required: bool = True) -> str:
-    value = (raw or "").strip()
+    value = ascii_forms(text(raw, field, max_len=64, required=False))
     if not value and not required:
         return ""
     if not CONTACT_PHONE.match(value):
@@ -117,8 +128,8 @@ def positive_int(raw, field: str, *, maximum: int = 1_000_000_000, allow_zero: b
     if isinstance(raw, bool):
         raise Invalid("error.number.not_integer", field)
     if isinstance(raw, str):
-        raw = raw.strip()
-        if not re.fullmatch(r"-?\d+", raw):
+        raw = ascii_forms(raw).strip()
+        if not re.fullmatch(r"-?[0-9]+", raw):
             raise Invalid("error.number.not_integer", field)
         raw = int(raw)
     if isinstance(raw, float):
@@ -142,8 +153,9 @@ def money_fen(raw, field: str, *, allow_zero: bool = False) -> int:
     if isinstance(raw, int):
         fen = raw
     else:
-        value = str(raw or "").strip().replace("¥", "").replace("￥", "").replace(",", "")
-        if not re.fullmatch(r"-?\d+(\.\d{1,2})?", value):
+        value = str(raw or "").strip().replace("¥", "").replace("￥", "")
+        value = ascii_forms(value).replace(",", "")
+        if not re.fullmatch(r"-?[0-9]+(\.[0-9]{1,2})?", value):
             raise Invalid("error.money.invalid", field)
         try:
             fen = int(Decimal(value) * 100)
@@ -183,9 +195,9 @@ def one_of(raw, choices, field: str):
 def phone_prefix_range(prefix: str) -> tuple[str, str] | None:
     """A phone-number prefix as an inclusive range of 11-digit numbers, so an index on
     the phone column serves it (a prefix LIKE never does). None when not digits."""
-    digits = re.sub(r"[\s\-]", "", prefix or "")
+    digits = re.sub(r"[\s\-]", "", ascii_forms(prefix or ""))
     if digits.startswith("+86"):
         digits = digits[3:]
-    if not digits.isdigit() or len(digits) > 11:
+    if not re.fullmatch(r"[0-9]{1,11}", digits):
         return None
     return digits.ljust(11, "0"), digits.ljust(11, "9")

@@ -60,3 +60,118 @@ def test_full_width_number_is_deduplicated_and_opted_out(cloud_services, admin):
     with svc.store.read() as s:
         phones = sorted(s.scalars(select(SendRecord.phone).where(SendRecord.task_id == out.task_id)))
     assert phones == ["13512345678", "13700000004"]
+
+
+# --- control characters and non-strings (item 2) ---------------------------------------
+
+BAD_TEXTS = ["a\x00b", "bell\x07", "esc\x1b[31m", "del\x7f"]
+
+
+@pytest.mark.parametrize("bad", BAD_TEXTS)
+def test_control_characters_are_refused_with_the_field_named(services, bad):
+    from smsconsole.services.packages import PackageInput
+    from smsconsole.services.settings import SiteInput
+    from smsconsole.services.users import Registration
+
+    actor = f.set_up(services)
+    with refused(services, "error.field.control_chars", "name", cls=Invalid):
+        services.users.register(Registration(account="acc0001", name=bad, phone="13900000001",
+                                             password=f.PASSWORD))
+    with refused(services, "error.field.control_chars", "account", cls=Invalid):
+        services.users.register(Registration(account=bad + "xyz", name="n", phone="13900000001",
+                                             password=f.PASSWORD))
+    with refused(services, "error.field.control_chars", "name", cls=Invalid):
+        services.packages.create(actor, PackageInput(name=bad, message_count=10, unit_price="0.04",
+                                                     validity_days=30, price="0.40"))
+    with refused(services, "error.field.control_chars", "address", cls=Invalid):
+        services.settings.update_site(actor, SiteInput(company="c", address=bad))
+    u = f.user(services)
+    with refused(services, "error.field.control_chars", "name", cls=Invalid):
+        services.signatures.apply(u.id, "签名" + bad, "company")
+    with refused(services, "error.field.control_chars", "content", cls=Invalid):
+        services.templates.apply(u.id, "模板", "notification", "您的订单" + bad)
+
+
+@pytest.mark.parametrize("bad", BAD_TEXTS)
+def test_control_characters_in_searches_are_refused(services, bad):
+    from smsconsole.services.adminlog import AdminLogFilter
+    from smsconsole.services.applications import ApplicationFilter
+    from smsconsole.services.holdings import FinanceFilter
+    from smsconsole.services.orders import OrderFilter
+    from smsconsole.services.records import TaskFilter
+    from smsconsole.services.users import UserFilter
+
+    f.set_up(services)
+    calls = [
+        (lambda: services.users.page(UserFilter(search=bad)), "search"),
+        (lambda: services.users.search(bad), "search"),
+        (lambda: services.packages.list(search=bad), "search"),
+        (lambda: services.signatures.page(ApplicationFilter(search=bad)), "search"),
+        (lambda: services.templates.page(ApplicationFilter(search=bad)), "search"),
+        (lambda: services.records.tasks(TaskFilter(user_search=bad)), "user_search"),
+        (lambda: services.orders.page(OrderFilter(user_search=bad)), "user_search"),
+        (lambda: services.orders.page(OrderFilter(order_no=bad)), "order_no"),
+        (lambda: services.holdings.finance_page(FinanceFilter(user_search=bad)), "user_search"),
+        (lambda: services.adminlog.page(AdminLogFilter(target=bad)), "target"),
+    ]
+    for call, field in calls:
+        with pytest.raises(Invalid) as info:
+            call()
+        assert (info.value.key, info.value.field) == ("error.field.control_chars", field)
+
+
+@pytest.mark.parametrize("value", [123, ["x"], {"a": 1}, b"bytes"])
+def test_a_non_string_is_a_refusal_not_a_crash(services, value):
+    from smsconsole.services.packages import PackageInput
+    from smsconsole.services.users import Registration, UserFilter
+
+    actor = f.set_up(services)
+    with refused(services, "error.field.not_text", "name", cls=Invalid):
+        services.users.register(Registration(account="acc0001", name=value, phone="13900000001",
+                                             password=f.PASSWORD))
+    with refused(services, "error.field.not_text", "phone", cls=Invalid):
+        services.users.register(Registration(account="acc0001", name="n", phone=value,
+                                             password=f.PASSWORD))
+    with refused(services, "error.field.not_text", "name", cls=Invalid):
+        services.packages.create(actor, PackageInput(name=value, message_count=10,
+                                                     unit_price="0.04", validity_days=30,
+                                                     price="0.40"))
+    with pytest.raises(Invalid) as info:
+        services.users.page(UserFilter(search=value))
+    assert info.value.key == "error.field.not_text"
+
+
+# --- LIKE searches (item 8) ---------------------------------------------------------------
+
+def test_like_wildcards_are_literal_and_case_is_ignored_on_both_databases(services):
+    from smsconsole.services.packages import PackageInput
+    from smsconsole.services.users import UserFilter
+
+    actor = f.set_up(services)
+    for name in ("Gold 100%", "Silver_Pack", "Bronze"):
+        services.packages.create(actor, PackageInput(name=name, message_count=10,
+                                                     unit_price="0.04", validity_days=30,
+                                                     price="0.40"))
+    names = lambda term: sorted(p.name for p in services.packages.list(search=term))  # noqa: E731
+    assert names("%") == ["Gold 100%"]
+    assert names("_") == ["Silver_Pack"]
+    assert names("\\") == []
+    assert names("silver") == ["Silver_Pack"] and names("GOLD") == ["Gold 100%"]
+    f.user(services, account="alpha_one", name="Alpha")
+    f.user(services, account="alphaXone", name="Beta")
+    rows = services.users.page(UserFilter(search="a_o")).rows
+    assert [r.account for r in rows] == ["alpha_one"]
+    assert [r.account for r in services.users.page(UserFilter(search="ALPHAX")).rows] == ["alphaXone"]
+
+
+# --- far expiry (item 8) -------------------------------------------------------------------
+
+def test_allocation_to_the_last_representable_day_is_a_clear_refusal(services):
+    from datetime import date
+
+    actor = f.set_up(services)
+    u = f.user(services)
+    for day in (date(9999, 12, 31), "9999-12-31", "2200-01-01"):
+        with refused(services, "error.holding.expiry_too_far", "expires_on", cls=Invalid):
+            services.holdings.allocate(actor, u.id, 100, day, "general")
+    assert services.holdings.allocate(actor, u.id, 100, "2100-12-31", "general").id

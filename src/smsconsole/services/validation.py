@@ -39,15 +39,35 @@ def normalize_phone(raw: str) -> str | None:
 
 
 def mobile(raw: str, field: str = "phone") -> str:
-    phone = normalize_phone(raw or "")
+    phone = normalize_phone(clean(raw, field))
     if phone is None:
         raise Invalid("error.phone.invalid", field, phone=raw)
     return phone
 
 
+# C0 and C1 control characters, DEL and lone surrogates: PostgreSQL refuses NUL (and
+# surrogates) with a raw DataError, SQLite stores them, XLSX cannot hold them, and a
+# terminal would interpret them. Tab and newline only where a field is multi-line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean(raw, field: str, *, multiline: bool = False) -> str:
+    """``raw`` as a stripped string ("" for None); a non-string or a control character is
+    a refusal naming the field. Every text input passes here (``text`` does)."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise Invalid("error.field.not_text", field)
+    pattern = _CONTROL_MULTILINE if multiline else _CONTROL
+    if pattern.search(raw):
+        raise Invalid("error.field.control_chars", field)
+    return raw.strip()
+
+
 def text(raw: str | None, field: str, *, min_len: int = 1, max_len: int = 64,
-         required: bool = True) -> str:
-    value = (raw or "").strip()
+         required: bool = True, multiline: bool = False) -> str:
+    value = clean(raw, field, multiline=multiline)
     if not value:
         if required:
             raise Invalid("error.field.required", field)
@@ -59,8 +79,21 @@ def text(raw: str | None, field: str, *, min_len: int = 1, max_len: int = 64,
     return value
 
 
+def search(raw, field: str = "search", max_len: int = 128) -> str:
+    """A search term: clean text (maybe empty), at most ``max_len`` characters."""
+    return text(raw, field, max_len=max_len, required=False)
+
+
+def like_contains(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere, with ``%``, ``_`` and the escape
+    character taken literally; use with ``ilike(pattern, escape="\\")`` so both
+    databases compare without case."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def email(raw: str | None, field: str = "email", required: bool = True) -> str:
-    value = (raw or "").strip()
+    value = clean(raw, field)
     if not value and not required:
         return ""
     if not EMAIL.match(value) or len(value) > 254:

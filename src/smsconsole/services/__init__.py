@@ -76,14 +76,38 @@ def build(db_url: str, data_dir: Path, clock: Clock | None = None, *, migrate: b
           secrets: SecretBox | None = None) -> Services:
     """Open the database (applying migrations unless ``migrate`` is False) and build
     every service on it."""
+    from smsconsole.services.secrets import private_dir
+
+    private_dir(Path(data_dir))
     store = open_store(db_url)
-    if migrate:
-        upgrade(store)
+    try:
+        if migrate:
+            upgrade(store)
+        if secrets is None:
+            # A set-up database's secrets were encrypted with an existing key: never
+            # write a new one next to it (a second --data-dir on the same PostgreSQL).
+            secrets = SecretBox.for_data_dir(Path(data_dir), create=not _is_set_up(store))
+    except BaseException:
+        store.dispose()
+        raise
     ctx = Context(store=store, clock=clock or Clock(), data_dir=Path(data_dir),
-                  secrets=secrets or SecretBox.for_data_dir(Path(data_dir)))
+                  secrets=secrets)
     services = from_context(ctx)
     _apply_timezone(services)
     return services
+
+
+def _is_set_up(store: Store) -> bool:
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import DBAPIError
+
+    from smsconsole.store.models import Admin
+
+    try:
+        with store.read() as s:
+            return bool(s.scalar(select(func.count()).select_from(Admin)))
+    except DBAPIError:  # no tables yet
+        return False
 
 
 def _apply_timezone(services: Services) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid, NotFound
+from smsconsole.services.secrets import private_file
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     AdminLog,
@@ -470,6 +471,10 @@ class ExportService:
         tmp = path.with_name(f".{path.name}.part")
         count = 0
         try:
+            # Customers' phones and accounts: readable by the owner only (0600), from
+            # the first byte (writing into the file keeps its mode).
+            tmp.unlink(missing_ok=True)
+            private_file(tmp)
             with self.ctx.store.read() as s:
                 rows = self.rows(kind, flt, s)
                 people = self.readable(kind, lang, fmt == "xlsx")

@@ -29,6 +29,21 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """The database file (and its WAL and shared-memory files, which SQLite creates with
+    the database's mode) readable by its owner only: 0600, in a 0700 folder when we
+    create the folder."""
+    from smsconsole.services.secrets import private_file
+
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_file(path)
+    for extra in ("-wal", "-shm"):
+        other = path.with_name(path.name + extra)
+        if other.exists():
+            private_file(other)
+
+
 def _sqlite_pragmas(cache_kib: int):
     def on_connect(dbapi_conn, _record) -> None:
         # Autocommit mode at the driver level, so SQLAlchemy's BEGIN (below) decides when
@@ -62,7 +77,7 @@ def make_engine(url: str, *, readonly: bool = False, **kw) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(parsed.database).expanduser())
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},

@@ -74,6 +74,16 @@ def test_second_data_dir_on_a_set_up_postgres_refuses_before_writing_a_key(
     assert info.value.key == "error.secret.key_missing"
     assert "secret.key" in info.value.message("en")
     assert not (tmp_path / "two" / "secret.key").exists()
+    # A read-only command there (export) works, and still writes no key.
+    from smsconsole.services import build_read_only
+
+    reader = build_read_only(pg_database, tmp_path / "two", clock)
+    try:
+        assert reader.auth.is_set_up()
+        reader.exports.export("admin-log", tmp_path / "log.csv", "csv", ExportFilter())
+    finally:
+        reader.close()
+    assert not (tmp_path / "two" / "secret.key").exists()
     # The first data dir still works, with its own key.
     again = build(pg_database, tmp_path / "one", clock)
     again.close()

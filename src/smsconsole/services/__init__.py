@@ -97,6 +97,30 @@ def build(db_url: str, data_dir: Path, clock: Clock | None = None, *, migrate: b
     return services
 
 
+def build_read_only(db_url: str, data_dir: Path, clock: Clock | None = None) -> Services:
+    """``build`` for commands that only read (export, check): no migration, so no write
+    lock; a schema behind this version is refused, saying what to run."""
+    from smsconsole.services.errors import Conflict
+    from smsconsole.store.engine import is_current
+
+    store = open_store(db_url)
+    try:
+        current = is_current(store)
+    finally:
+        store.dispose()
+    if not current:
+        raise Conflict("error.db.behind")
+    from smsconsole.services.secrets import MissingKeyBox
+
+    try:
+        return build(db_url, data_dir, clock, migrate=False)
+    except Conflict as exc:
+        if exc.key != "error.secret.key_missing":
+            raise
+        # Never a new key; lists and exports need none.
+        return build(db_url, data_dir, clock, migrate=False, secrets=MissingKeyBox(exc))
+
+
 def _is_set_up(store: Store) -> bool:
     from sqlalchemy import func, select
     from sqlalchemy.exc import DBAPIError
@@ -118,4 +142,4 @@ def _apply_timezone(services: Services) -> None:
         services.ctx.clock.tz = ZoneInfo(tz)
 
 
-__all__ = ["Services", "build", "from_context", "Actor", "Context", "ServiceError"]
+__all__ = ["Services", "build", "build_read_only", "from_context", "Actor", "Context", "ServiceError"]

@@ -587,9 +587,9 @@ def user_id_for(services, account: str | None) -> int | None:
 
 def run_cli(cfg, args) -> int:
     """``smsconsole export KIND --out FILE ...``: prints the path and row count at the end."""
-    from smsconsole.services import build
+    from smsconsole.services import build_read_only
 
-    services = build(cfg.db_url, cfg.data_dir)
+    services = build_read_only(cfg.db_url, cfg.data_dir)  # never takes the write lock
     try:
         def day(text, name):
             if not text:

@@ -78,6 +78,22 @@ class SecretBox:
             raise Conflict("error.secret.undecryptable") from None
 
 
+class MissingKeyBox(SecretBox):
+    """For a read-only command on a set-up database whose key is elsewhere: reading
+    lists and exporting work; using a secret says which key is missing."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def encrypt(self, secret: str) -> str:
+        raise self._error
+
+    def decrypt(self, token: str) -> str:
+        if not token:
+            return ""
+        raise self._error
+
+
 def private_dir(path: Path) -> None:
     """Create the data dir (0700), or take group and other access away from ours: it
     holds the database, the key and exports (argon2 hashes, customers' data)."""

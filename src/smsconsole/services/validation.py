@@ -19,6 +19,8 @@ CONTACT_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
 def ascii_forms(raw: str) -> str:
     """Full-width forms (``１３５``, ``＋``, ``－``) as their ASCII letters; other
     characters as they are (so Arabic-Indic digits still fail an ASCII pattern)."""
+    if raw.isascii():  # the common case, without the per-character walk
+        return raw
     return "".join(
         unicodedata.normalize("NFKC", ch) if "\uff01" <= ch <= "\uff5e" or ch == "\u3000"
         else ch for ch in raw

@@ -11,7 +11,7 @@ from smsconsole.services.settings import AccessInput, ScenarioInput, SiteInput
 from smsconsole.services.users import Registration
 from smsconsole.store.models import Origin, ReviewStatus, Signature, SignType, SmsType, Template
 
-PASSWORD = "Secret123"
+PASSWORD = "Secret#2026pass"
 _seq = count(1)
 
 

@@ -123,6 +123,26 @@ def _services(cfg, migrate: bool = True):
     return build(cfg.db_url, cfg.data_dir, migrate=migrate)
 
 
+def _wait_when_busy() -> None:
+    """A busy database (another program writing) makes a command wait, saying so once,
+    instead of failing with "database is locked"."""
+    from smsconsole.store import engine
+
+    def say() -> None:
+        print("smsconsole: the database is busy (another program is writing); waiting…",
+              file=sys.stderr, flush=True)
+
+    engine.on_busy = say
+
+
+def read_only_services(cfg):
+    """Services for a command that only reads (export, check): no migration, so no
+    write lock (a schema behind the program is refused with what to run)."""
+    from smsconsole.services import build_read_only
+
+    return build_read_only(cfg.db_url, cfg.data_dir)
+
+
 def _fail_message(exc: BaseException, lang: str) -> str:
     from smsconsole.services.errors import ServiceError
 
@@ -199,7 +219,7 @@ def cmd_db(args, cfg) -> int:
 
 
 def cmd_check(args, cfg) -> int:
-    services = _services(cfg)
+    services = read_only_services(cfg)
     try:
         if not services.auth.is_set_up():
             raise CliError("not set up yet: run `smsconsole` or `smsconsole setup` first")
@@ -301,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
 
         set_lang(cfg.lang)
         handler = COMMANDS.get(args.command, cmd_console)
+        if handler is not cmd_console:  # the console shows its own state, not stderr
+            _wait_when_busy()
         return handler(args, cfg) or 0
     except KeyboardInterrupt:
         return 130

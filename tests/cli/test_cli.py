@@ -34,14 +34,14 @@ def test_usage_error_exits_2(tmp_path):
 def test_setup_sandbox_then_upgrade_then_refuse_twice(tmp_path):
     args = ["setup", "--sandbox", "--admin-email", "ops@example.com", "--admin-phone",
             "13800138000", "--password-stdin", "--company", "云顶短信"]
-    first = run(args, tmp_path, stdin="Secret123\n")
+    first = run(args, tmp_path, stdin="Secret#2026pass\n")
     assert first.returncode == 0, first.stderr
     assert "ops@example.com" in first.stdout and "sandbox" in first.stdout
     assert (tmp_path / "smsconsole.db").exists()
     up = run(["db", "upgrade"], tmp_path)
     assert up.returncode == 0, up.stderr
     assert re.search(r"database at revision \d{4}\b", up.stdout), up.stdout
-    again = run(args, tmp_path, stdin="Secret123\n")
+    again = run(args, tmp_path, stdin="Secret#2026pass\n")
     assert again.returncode == 1
     assert again.stderr.count("\n") == 1 and "already set up" in again.stderr
     assert "Traceback" not in again.stderr
@@ -50,7 +50,7 @@ def test_setup_sandbox_then_upgrade_then_refuse_twice(tmp_path):
 def test_setup_bad_values_one_line_and_nothing_saved(tmp_path):
     args = ["setup", "--sandbox", "--admin-email", "not-an-email", "--admin-phone",
             "13800138000", "--password-stdin"]
-    out = run(args, tmp_path, stdin="Secret123\n")
+    out = run(args, tmp_path, stdin="Secret#2026pass\n")
     assert out.returncode == 1 and out.stderr.count("\n") == 1
     assert "email" in out.stderr and "Traceback" not in out.stderr
     weak = run(["setup", "--sandbox", "--admin-email", "a@example.com", "--admin-phone",
@@ -58,13 +58,13 @@ def test_setup_bad_values_one_line_and_nothing_saved(tmp_path):
     assert weak.returncode == 1 and "password" in weak.stderr
     # Still not set up: a good setup works now.
     ok = run(["setup", "--sandbox", "--admin-email", "a@example.com", "--admin-phone",
-              "13800138000", "--password-stdin"], tmp_path, stdin="Secret123\n")
+              "13800138000", "--password-stdin"], tmp_path, stdin="Secret#2026pass\n")
     assert ok.returncode == 0, ok.stderr
 
 
 def test_check_on_a_sandbox_install(tmp_path):
     setup = run(["setup", "--sandbox", "--admin-email", "ops@example.com", "--admin-phone",
-                 "13800138000", "--password-stdin"], tmp_path, stdin="Secret123\n")
+                 "13800138000", "--password-stdin"], tmp_path, stdin="Secret#2026pass\n")
     assert setup.returncode == 0, setup.stderr
     out = run(["check"], tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -85,7 +85,7 @@ def test_setup_and_upgrade_on_postgres(tmp_path, pg_server):
         assert up.returncode == 0, up.stderr
         setup = run(["--db", url, "setup", "--sandbox", "--admin-email", "pg@example.com",
                      "--admin-phone", "13900139000", "--password-stdin"], tmp_path,
-                    stdin="Secret123\n")
+                    stdin="Secret#2026pass\n")
         assert setup.returncode == 0, setup.stderr
         cur = run(["--db", url, "db", "current"], tmp_path)
         from tests.store.test_store import head_revision

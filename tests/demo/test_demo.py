@@ -182,12 +182,12 @@ def test_cli_on_a_setup_sandbox_install_then_again(tmp_path):
     progress bar, just the lines."""
     data = tmp_path / "data"
     setup = run_cli(["setup", "--sandbox", "--admin-email", "ops@example.com",
-                     "--admin-phone", "13900139000", "--password-stdin"], data, "Secret123\n")
+                     "--admin-phone", "13900139000", "--password-stdin"], data, "Secret#2026pass\n")
     assert setup.returncode == 0, setup.stderr
     first = run_cli(["demo", "--users", "8", "--days", "6", "--seed", "5"], data)
     assert first.returncode == 0, first.stderr
     assert "existing admin ops@example.com" in first.stdout
-    assert "Secret123" not in first.stdout and first.stderr == ""
+    assert "Secret#2026pass" not in first.stdout and first.stderr == ""
     assert "new users 8 ·" in first.stdout and "Done in" in first.stdout
     second = run_cli(["demo", "--users", "3", "--days", "3", "--seed", "5"], data)
     assert second.returncode == 0, second.stderr
@@ -208,7 +208,7 @@ def test_cli_refuses_a_real_aliyun_install(tmp_path):
                      "--sign-name", "云顶科技", "--template-code", "SMS_100001",
                      "--report-queue", "Alicom-Queue-1-SmsReport",
                      "--reply-queue", "Alicom-Queue-1-SmsUp"], data,
-                    "Secret123\nsecret-value-0001\n")
+                    "Secret#2026pass\nsecret-value-0001\n")
     assert setup.returncode == 0, setup.stderr
     out = run_cli(["demo", "--users", "3", "--days", "2"], data)
     assert out.returncode == 1 and out.stderr.count("\n") == 1

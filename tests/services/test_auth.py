@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from smsconsole.services.errors import AuthError, Conflict, Invalid
-from smsconsole.store.models import Admin, AdminLog, AliyunAccess, SiteInfo
+from smsconsole.store.models import Admin, AdminLog, AliyunAccess, LoginLock, SiteInfo
 from tests.factories import PASSWORD, set_up, setup_input
 from tests.services.helpers import refused
 
@@ -49,7 +49,7 @@ def test_setup_bad_authorization_saves_nothing(services, fields, key, field):
     ("short1", "short1", "error.password.rule"),
     ("onlyletters", "onlyletters", "error.password.rule"),
     ("12345678", "12345678", "error.password.rule"),
-    ("Secret123", "Secret124", "error.password.mismatch"),
+    ("Secret#2026pass", "Secret#2026pasz", "error.password.mismatch"),
 ])
 def test_setup_password_rule(services, password, confirm, key):
     data = setup_input()
@@ -116,5 +116,5 @@ def test_lockout_is_configurable(services, clock):
         with pytest.raises(AuthError):
             services.auth.login("admin@example.com", "Wrong1234")
     with services.store.read() as s:
-        admin = s.scalar(select(Admin))
-        assert admin.locked_until == clock.now() + timedelta(minutes=60)
+        lock = s.scalar(select(LoginLock))
+        assert lock.locked_until == clock.now() + timedelta(minutes=60)

@@ -121,7 +121,7 @@ async def type_into(pilot, text: str) -> None:
         await pilot.pause()
 
 
-async def log_in(pilot, login: str = "admin@example.com", password: str = "Secret123") -> None:
+async def log_in(pilot, login: str = "admin@example.com", password: str = "Secret#2026pass") -> None:
     from textual.widgets import Input
 
     screen = pilot.app.screen

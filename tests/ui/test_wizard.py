@@ -21,7 +21,7 @@ from tests.ui.conftest import SIZE, build_app, count_rows, settle
 
 STEP1 = {"name": "Zhang San", "company": "Yunding SMS", "email": "Admin@Example.com",
          "phone": "13800138000", "purchase_order_no": ""}
-STEP2 = {"password": "Secret123", "password_confirm": "Secret123"}
+STEP2 = {"password": "Secret#2026pass", "password_confirm": "Secret#2026pass"}
 STEP3 = {"access_key_id": "test-access-key-id", "access_key_secret": "test-secret-value",
          "report_queue": "Alicom-Queue-1234567890-SmsReport",
          "reply_queue": "Alicom-Queue-1234567890-SmsUp",
@@ -82,9 +82,9 @@ async def test_valid_path_typed_by_keys(ui_services):
         assert w.step == 1, error_of(app, "email")
         # Step 2: the login id defaults to the email; the rule is on screen.
         assert w.form().values()["login"] == "a@b.cn"
-        assert "at least 8 characters" in str(w.query_one("#step-admin").query_one(
+        assert "at least 10 characters" in str(w.query_one("#step-admin").query_one(
             ".wizard-rule").render())
-        await pilot.press("tab", *"Secret12", "enter", *"Secret12", "enter")
+        await pilot.press("tab", *"Tide-Lamp-26", "enter", *"Tide-Lamp-26", "enter")
         await settle(pilot)
         assert w.step == 2
         await fill(pilot, STEP3)
@@ -103,7 +103,7 @@ async def test_valid_path_typed_by_keys(ui_services):
     access = ui_services.settings.access()
     assert access.access_key_id == "test-access-key-id" and not access.sandbox
     assert access.scenarios["change_phone"].template_code == "SMS_100001"
-    assert ui_services.auth.login("13800138000", "Secret12").name == "Zs"
+    assert ui_services.auth.login("13800138000", "Tide-Lamp-26").name == "Zs"
 
 
 async def test_invalid_input_is_shown_next_to_each_field(ui_services):
@@ -131,7 +131,10 @@ async def test_invalid_input_is_shown_next_to_each_field(ui_services):
         await fill(pilot, {"password": "short", "password_confirm": "short"})
         await next_step(pilot)
         assert "letters and digits" in error_of(app, "password")
-        await fill(pilot, {"password": "Secret123", "password_confirm": "Secret124"})
+        await fill(pilot, {"password": "Password2026!", "password_confirm": "Password2026!"})
+        await next_step(pilot)
+        assert "Too common" in error_of(app, "password")
+        await fill(pilot, {"password": "Secret#2026pass", "password_confirm": "Secret#2026pasz"})
         await next_step(pilot)
         assert "differ" in error_of(app, "password_confirm")
         await fill(pilot, STEP2)
@@ -156,14 +159,14 @@ async def test_back_and_next_keep_what_was_typed(ui_services):
         w = wizard(app)
         await fill(pilot, STEP1)
         await next_step(pilot)
-        await fill(pilot, {"password": "Secret123"})
+        await fill(pilot, {"password": "Secret#2026pass"})
         await pilot.press("ctrl+b")
         await settle(pilot)
         assert w.step == 0
         assert w.form().values()["email"] == "Admin@Example.com"
         await next_step(pilot)
         assert w.step == 1
-        assert w.form().values()["password"] == "Secret123"
+        assert w.form().values()["password"] == "Secret#2026pass"
         await pilot.press("escape")  # esc is back too
         await settle(pilot)
         assert w.step == 0

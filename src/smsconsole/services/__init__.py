@@ -81,14 +81,62 @@ def build(db_url: str, data_dir: Path, clock: Clock | None = None, *, migrate: b
           secrets: SecretBox | None = None) -> Services:
     """Open the database (applying migrations unless ``migrate`` is False) and build
     every service on it."""
+    from smsconsole.services.secrets import private_dir
+
+    private_dir(Path(data_dir))
     store = open_store(db_url)
-    if migrate:
-        upgrade(store)
+    try:
+        if migrate:
+            upgrade(store)
+        if secrets is None:
+            # A set-up database's secrets were encrypted with an existing key: never
+            # write a new one next to it (a second --data-dir on the same PostgreSQL).
+            secrets = SecretBox.for_data_dir(Path(data_dir), create=not _is_set_up(store))
+    except BaseException:
+        store.dispose()
+        raise
     ctx = Context(store=store, clock=clock or Clock(), data_dir=Path(data_dir),
-                  secrets=secrets or SecretBox.for_data_dir(Path(data_dir)))
+                  secrets=secrets)
     services = from_context(ctx)
     _apply_timezone(services)
     return services
+
+
+def build_read_only(db_url: str, data_dir: Path, clock: Clock | None = None) -> Services:
+    """``build`` for commands that only read (export, check): no migration, so no write
+    lock; a schema behind this version is refused, saying what to run."""
+    from smsconsole.services.errors import Conflict
+    from smsconsole.store.engine import is_current
+
+    store = open_store(db_url)
+    try:
+        current = is_current(store)
+    finally:
+        store.dispose()
+    if not current:
+        raise Conflict("error.db.behind")
+    from smsconsole.services.secrets import MissingKeyBox
+
+    try:
+        return build(db_url, data_dir, clock, migrate=False)
+    except Conflict as exc:
+        if exc.key != "error.secret.key_missing":
+            raise
+        # Never a new key; lists and exports need none.
+        return build(db_url, data_dir, clock, migrate=False, secrets=MissingKeyBox(exc))
+
+
+def _is_set_up(store: Store) -> bool:
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import DBAPIError
+
+    from smsconsole.store.models import Admin
+
+    try:
+        with store.read() as s:
+            return bool(s.scalar(select(func.count()).select_from(Admin)))
+    except DBAPIError:  # no tables yet
+        return False
 
 
 def _apply_timezone(services: Services) -> None:
@@ -99,4 +147,4 @@ def _apply_timezone(services: Services) -> None:
         services.ctx.clock.tz = ZoneInfo(tz)
 
 
-__all__ = ["Services", "build", "from_context", "Actor", "Context", "ServiceError"]
+__all__ = ["Services", "build", "build_read_only", "from_context", "Actor", "Context", "ServiceError"]

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.store.models import AdminLog
@@ -87,9 +88,11 @@ class AdminLogService:
                 stmt = stmt.where(AdminLog.action.startswith(flt.action))
             else:
                 stmt = stmt.where(AdminLog.action == flt.action)
-        if flt.target:
-            like = f"%{flt.target}%"
-            stmt = stmt.where(AdminLog.target.like(like) | (AdminLog.target_id == flt.target))
+        target = v.search(flt.target, "target")
+        if target:
+            like = v.like_contains(target)
+            stmt = stmt.where(AdminLog.target.ilike(like, escape="\\")
+                              | (AdminLog.target_id == target))
         return stmt
 
     def page(self, flt: AdminLogFilter = AdminLogFilter(), cursor=None, limit: int = 50,

@@ -109,11 +109,12 @@ class _ApplicationService:
             stmt = stmt.where(m.status == flt.status)
         if flt.user_id:
             stmt = stmt.where(m.user_id == flt.user_id)
-        if flt.search.strip():
-            like = f"%{flt.search.strip()}%"
-            cond = m.name.like(like) | User.account.like(like)
+        term = v.search(flt.search)
+        if term:
+            like = v.like_contains(term)
+            cond = m.name.ilike(like, escape="\\") | User.account.ilike(like, escape="\\")
             if m is Template:
-                cond = cond | (Template.code == flt.search.strip())
+                cond = cond | (Template.code == term)
             stmt = stmt.where(cond)
         with self.ctx.store.read() as s:
             page = keyset_page(s, stmt, (m.applied_at, m.id), cursor, limit, backward=backward)
@@ -387,7 +388,7 @@ class TemplateService(_ApplicationService):
         sms_type = v.one_of(sms_type, SmsType, "sms_type")
         if sms_type not in TEMPLATE_TYPES:
             raise Invalid("error.template.type", "sms_type", value=sms_type.value)
-        content = v.text(content, "content", max_len=500)
+        content = v.text(content, "content", max_len=500, multiline=True)
         remark = v.text(remark, "remark", max_len=256, required=False)
         with self.ctx.store.session() as s:
             user = get_user(s, user_id, lock=True)

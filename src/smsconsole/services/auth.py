@@ -18,10 +18,22 @@ from smsconsole.services.settings import (
     SiteInput,
     get_int_setting,
 )
-from smsconsole.store.models import Admin, SystemAuthorization
+from smsconsole.store.models import Admin, LoginLock, SystemAuthorization
 
 LOCKOUT_ATTEMPTS = "lockout_attempts"
 LOCKOUT_MINUTES = "lockout_minutes"
+# The global (all origins) limit is this many times the per-origin one.
+GLOBAL_FACTOR = 4
+LOCAL_ORIGIN = "local"
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """An argon2 hash to verify against for unknown ids (made once, same parameters)."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password("no-such-admin-dummy-password"))
+    return _DUMMY[0]
 
 
 @dataclass
@@ -115,49 +127,89 @@ class AuthService:
         return ssh_origin()
 
     def login(self, login_id: str, password: str, origin: str | None = None) -> Actor:
-        """Email or phone + password. Locks the account after N failures in a row."""
-        origin = origin or self._origin()
+        """Email or phone + password.
+
+        Failures are counted per (admin, origin): ``lockout_attempts`` in a row lock that
+        origin only, so a stranger cannot lock the admin out from everywhere. A slower
+        global count (``GLOBAL_FACTOR`` times as many, across origins) locks every remote
+        origin; the machine's own console (``local``) keeps only its own lock. The admin
+        row is locked for the attempt (SELECT ... FOR UPDATE; SQLite's writes are
+        serialised by BEGIN IMMEDIATE), so concurrent tries are counted exactly. An
+        unknown id costs the same argon2 verification as a known one.
+        """
+        origin = (origin or self._origin())[:64]
         ident = (login_id or "").strip()
         phone = v.normalize_phone(ident)
         now = self.ctx.clock.now()
         with self.ctx.store.session() as s:
             admin = s.scalar(
-                select(Admin).where(or_(Admin.email == ident.lower(), Admin.phone == (phone or ident)))
+                select(Admin)
+                .where(or_(Admin.email == ident.lower(), Admin.phone == (phone or ident)))
+                .with_for_update()
             )
             if admin is None:
+                verify_password(_dummy_hash(), password or "")  # equal work: no enumeration
                 adminlog.record(s, self.ctx, Actor(None, ident[:64], origin), "auth.login_failed",
                                 target_type="admin", target=ident[:64],
                                 detail={"reason": "unknown id"})
                 failure = AuthError("error.login.failed")
-            elif admin.locked_until and admin.locked_until > now:
-                adminlog.record(s, self.ctx, Actor(admin.id, admin.name, origin),
-                                "auth.login_failed", target_type="admin", target_id=admin.id,
-                                target=admin.email, detail={"reason": "locked"})
-                failure = self._locked_error(admin.locked_until)
-            elif not verify_password(admin.password_hash, password or ""):
-                admin.failed_logins += 1
-                attempts = get_int_setting(s, LOCKOUT_ATTEMPTS, 5)
-                detail = {"reason": "wrong password", "failures": admin.failed_logins}
-                failure = AuthError("error.login.failed")
-                if admin.failed_logins >= attempts:
-                    minutes = get_int_setting(s, LOCKOUT_MINUTES, 15)
-                    admin.locked_until = now + timedelta(minutes=minutes)
-                    admin.failed_logins = 0
-                    detail["locked_until"] = admin.locked_until.isoformat()
-                    failure = self._locked_error(admin.locked_until)
-                adminlog.record(s, self.ctx, Actor(admin.id, admin.name, origin),
-                                "auth.login_failed", target_type="admin", target_id=admin.id,
-                                target=admin.email, detail=detail)
             else:
-                admin.failed_logins = 0
-                admin.locked_until = None
-                admin.last_login_at = now
-                actor = Actor(admin.id, admin.name, origin)
-                adminlog.record(s, self.ctx, actor, "auth.login", target_type="admin",
-                                target_id=admin.id, target=admin.email)
-                return actor
+                lock = s.scalar(select(LoginLock).where(LoginLock.admin_id == admin.id,
+                                                        LoginLock.origin == origin))
+                if lock is None:
+                    lock = LoginLock(admin_id=admin.id, origin=origin, failed=0)
+                    s.add(lock)
+                until = self._locked_until(admin, lock, origin, now)
+                if until is not None:
+                    adminlog.record(s, self.ctx, Actor(admin.id, admin.name, origin),
+                                    "auth.login_failed", target_type="admin", target_id=admin.id,
+                                    target=admin.email, detail={"reason": "locked"})
+                    failure = self._locked_error(until)
+                elif not verify_password(admin.password_hash, password or ""):
+                    failure = self._count_failure(s, admin, lock, origin, now)
+                else:
+                    lock.failed, lock.locked_until = 0, None
+                    admin.failed_logins = 0
+                    admin.locked_until = None
+                    admin.last_login_at = now
+                    actor = Actor(admin.id, admin.name, origin)
+                    adminlog.record(s, self.ctx, actor, "auth.login", target_type="admin",
+                                    target_id=admin.id, target=admin.email)
+                    return actor
         # The failure is committed (counter, lock, log) before it is raised.
         raise failure
+
+    @staticmethod
+    def _locked_until(admin: Admin, lock: LoginLock, origin: str, now: datetime):
+        if lock.locked_until and lock.locked_until > now:
+            return lock.locked_until
+        if origin != LOCAL_ORIGIN and admin.locked_until and admin.locked_until > now:
+            return admin.locked_until
+        return None
+
+    def _count_failure(self, s, admin: Admin, lock: LoginLock, origin: str,
+                       now: datetime) -> AuthError:
+        attempts = get_int_setting(s, LOCKOUT_ATTEMPTS, 5)
+        minutes = get_int_setting(s, LOCKOUT_MINUTES, 15)
+        lock.failed += 1
+        admin.failed_logins += 1
+        detail = {"reason": "wrong password", "failures": lock.failed}
+        failure = AuthError("error.login.failed")
+        if admin.failed_logins >= attempts * GLOBAL_FACTOR:
+            admin.locked_until = now + timedelta(minutes=minutes)
+            admin.failed_logins = 0
+            detail["locked_everywhere_until"] = admin.locked_until.isoformat()
+            if origin != LOCAL_ORIGIN:
+                failure = self._locked_error(admin.locked_until)
+        if lock.failed >= attempts:
+            lock.locked_until = now + timedelta(minutes=minutes)
+            lock.failed = 0
+            detail["locked_until"] = lock.locked_until.isoformat()
+            failure = self._locked_error(lock.locked_until)
+        adminlog.record(s, self.ctx, Actor(admin.id, admin.name, origin),
+                        "auth.login_failed", target_type="admin", target_id=admin.id,
+                        target=admin.email, detail=detail)
+        return failure
 
     def _locked_error(self, until: datetime) -> AuthError:
         local = until.astimezone(self.ctx.clock.tz)

@@ -12,7 +12,7 @@ to now; after each simulated day the report queues are drained.
 While it runs, the sandbox's virtual clock and behaviour (the day's failure rate, a
 few failure spikes, reply and review settings, its seed) are the demo's; both are
 restored at the end, so a console started afterwards sees the sandbox as usual. The
-admin (set up if there is none) and every demo user have the password ``Demo2026``.
+admin (set up if there is none) and every demo user have the password ``DemoSms2026``.
 
 Determinism: the same seed on an empty database with a fresh sandbox gives the same
 data (ids, counts, statuses, times), except what depends on the wall clock: which days
@@ -67,7 +67,7 @@ from smsconsole.store.models import (
 
 DEMO_ADMIN_EMAIL = "demo@example.com"
 DEMO_ADMIN_PHONE = "13800138000"
-DEMO_PASSWORD = "Demo2026"  # the demo admin's and every demo user's password (documented)
+DEMO_PASSWORD = "DemoSms2026"  # the demo admin's and every demo user's password (documented)
 DEMO_COMPANY = "云汇通短信平台"
 RETURN_URL = "http://127.0.0.1/portal/pay/return"
 WORKER_ID = "demo-worker"

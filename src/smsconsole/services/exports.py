@@ -5,15 +5,25 @@ so memory stays flat however many rows (CSV is UTF-8 with a BOM so Excel shows C
 XLSX uses openpyxl's write-only mode). Columns are the stable names of cli.md (English
 headers with ``lang="en"``, the same columns with Chinese headers with ``lang="zh"``).
 Secrets are never exported: no kind has a secret column.
+
+Two renderings (issue 18 item 11): the English CSV is for scripts (cli.md's columns and
+raw values, exactly); XLSX (either language) and the Chinese CSV are for people: header
+labels, statuses, types and admin-log actions in words, and in XLSX amounts as numbers
+(yuan, 2 decimals), times and days as dates. Both are safe to open (issue 13 item 6): a
+CSV cell starting with ``= + - @``, tab or CR gets a leading ``'`` (OWASP's rule); an
+XLSX cell is always stored as text (never a formula) without the control characters
+XLSX cannot hold; everything else is exact.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,6 +31,7 @@ from sqlalchemy import select
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid, NotFound
+from smsconsole.services.secrets import private_file
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     AdminLog,
@@ -43,7 +54,7 @@ COLUMNS: dict[str, list[str]] = {
                 "status", "err_code", "send_time", "report_time"],
     "tasks": ["task_id", "user", "created_at", "sign_name", "template_code", "numbers",
               "delivered", "failed", "pending"],
-    "stats": ["day", "total", "delivered", "failed", "pending"],
+    "stats": ["day", "total", "delivered", "failed", "pending", "segments"],
     "orders": ["order_no", "user", "package", "count", "amount_yuan", "status", "created_at",
                "paid_at"],
     "finance": ["user", "allocated_at", "type", "count", "used", "remaining", "expires_at",
@@ -62,6 +73,64 @@ ZH_HEADERS = {
     "expires_at": "有效期至", "source": "来源", "at": "时间", "admin": "管理员",
     "action": "操作", "target": "对象", "detail": "详情", "origin": "来源地址",
 }
+
+# Headers for people (XLSX in English); Chinese ones are ZH_HEADERS.
+EN_HEADERS = {
+    "task_id": "Task ID", "user": "User", "phone": "Phone", "sign_name": "Signature",
+    "template_code": "Template CODE", "biz_id": "BizId", "segments": "Units (segments)",
+    "status": "Status", "err_code": "Error code", "send_time": "Sent at",
+    "report_time": "Reported at", "created_at": "Created at", "numbers": "Numbers",
+    "delivered": "Delivered", "failed": "Failed", "pending": "Awaiting report", "day": "Day",
+    "total": "Total", "order_no": "Order no.", "package": "Package", "count": "Messages",
+    "amount_yuan": "Amount (yuan)", "paid_at": "Paid at", "allocated_at": "Allocated at",
+    "type": "Type", "used": "Used", "remaining": "Remaining", "expires_at": "Valid until",
+    "source": "Source", "at": "Time", "admin": "Admin", "action": "Action",
+    "target": "Target", "detail": "Detail", "origin": "Origin",
+}
+ZH_HEADERS["segments"] = "计费条数"
+TIME_COLUMNS = {"send_time", "report_time", "created_at", "paid_at", "allocated_at",
+                "expires_at", "at"}
+# Columns whose raw value is an enum member's value, shown in words for people.
+ENUM_COLUMNS = {
+    ("records", "status"): DeliveryStatus, ("orders", "status"): OrderStatus,
+    ("finance", "status"): HoldingStatus, ("finance", "type"): SmsType,
+}
+# Columns that can hold text someone typed (or the cloud sent): the CSV formula guard
+# looks at these only (the others are numbers, times, enum values, digits).
+TEXT_COLUMNS = {
+    "records": ["user", "sign_name", "template_code", "biz_id", "err_code"],
+    "tasks": ["user", "sign_name", "template_code"],
+    "stats": [],
+    "orders": ["order_no", "user", "package"],
+    "finance": ["user", "source"],
+    "admin-log": ["admin", "action", "target", "detail", "origin"],
+}
+
+_FORMULA_START = frozenset("=+-@\t\r")
+# What an XLSX cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, plus lone surrogates).
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def csv_safe(value):
+    """OWASP CSV injection rule: text starting with ``= + - @``, tab or CR gets a ``'``
+    in front, so a spreadsheet shows it instead of evaluating it."""
+    if value.__class__ is str and value and value[0] in _FORMULA_START:
+        return "'" + value
+    return value
+
+
+def xlsx_text(value: str) -> str:
+    """Text an XLSX cell can hold: the control characters it cannot store removed."""
+    return value if value.isprintable() else _XLSX_ILLEGAL.sub("", value)
+
+
+class _Memo(dict):
+    """``csv_safe`` once per distinct value (a column of few values, many rows)."""
+
+    def __missing__(self, key):
+        value = self[key] = csv_safe(key)
+        return value
+
 
 BATCH = 5000
 
@@ -289,7 +358,8 @@ class ExportService:
         first = spec.first or (last - timedelta(days=29))
         rows = StatsService(self.ctx).daily(first, last, spec.flt or StatsFilter())
         for row in reversed(rows):
-            yield [row.day.isoformat(), row.total, row.delivered, row.failed, row.pending]
+            yield [row.day.isoformat(), row.total, row.delivered, row.failed, row.pending,
+                   row.segments]
 
     def _orders(self, s, flt) -> Iterator[list]:
         from smsconsole.services.orders import OrderService
@@ -333,9 +403,52 @@ class ExportService:
             raise Invalid("error.export.kind", "kind", kind=kind)
         return producers[kind](s, flt)
 
-    def headers(self, kind: str, lang: str) -> list[str]:
+    def headers(self, kind: str, lang: str, fmt: str = "csv") -> list[str]:
+        """cli.md's names for the English CSV; labels for people otherwise."""
         cols = COLUMNS[kind]
-        return [ZH_HEADERS.get(c, c) for c in cols] if lang == "zh" else list(cols)
+        if lang == "zh":
+            return [ZH_HEADERS.get(c, c) for c in cols]
+        return [EN_HEADERS.get(c, c) for c in cols] if fmt == "xlsx" else list(cols)
+
+    def readable(self, kind: str, lang: str, xlsx: bool) -> Callable[[list], list] | None:
+        """The row converter for people (XLSX, or the Chinese CSV); None for the English
+        CSV, whose values stay raw for scripts."""
+        if lang == "en" and not xlsx:
+            return None
+        from smsconsole.i18n import enum_label, load_catalog, t
+
+        catalog = load_catalog()
+        convert: list[tuple[int, Callable]] = []
+        for i, col in enumerate(COLUMNS[kind]):
+            enum = ENUM_COLUMNS.get((kind, col))
+            if enum is not None:
+                words = {m.value: enum_label(m, lang) for m in enum}
+                convert.append((i, lambda x, words=words: words.get(x, x)))
+            elif kind == "admin-log" and col == "action":
+                def action(x, cache={}):  # noqa: B006 - a per-converter cache
+                    if x not in cache:
+                        key = f"adminlog.action.{x}"
+                        cache[x] = t(key, lang) if key in catalog else x
+                    return cache[x]
+                convert.append((i, action))
+            elif kind == "finance" and col == "source":
+                admin = enum_label(HoldingSource.ADMIN, lang)
+                convert.append((i, lambda x, admin=admin: admin if x == "admin" else x))
+            elif xlsx and col in TIME_COLUMNS:
+                convert.append((i, lambda x: datetime.strptime(x, "%Y-%m-%d %H:%M:%S")
+                                if x else None))
+            elif xlsx and col == "day":
+                convert.append((i, lambda x: date.fromisoformat(x)))
+            elif xlsx and col == "amount_yuan":
+                convert.append((i, lambda x: Decimal(x)))
+
+        def row_for_people(row: list) -> list:
+            row = list(row)
+            for i, fn in convert:
+                row[i] = fn(row[i])
+            return row
+
+        return row_for_people
 
     def export(self, kind: str, path: str | os.PathLike, fmt: str | None = None,
                flt=None, lang: str = "en",
@@ -358,13 +471,21 @@ class ExportService:
         tmp = path.with_name(f".{path.name}.part")
         count = 0
         try:
+            # Customers' phones and accounts: readable by the owner only (0600), from
+            # the first byte (writing into the file keeps its mode).
+            tmp.unlink(missing_ok=True)
+            private_file(tmp)
             with self.ctx.store.read() as s:
                 rows = self.rows(kind, flt, s)
+                people = self.readable(kind, lang, fmt == "xlsx")
+                if people is not None:
+                    rows = map(people, rows)
+                headers = self.headers(kind, lang, fmt)
                 if fmt == "csv":
-                    count = self._write_csv(tmp, self.headers(kind, lang), rows, progress, cancelled)
+                    text_idx = [COLUMNS[kind].index(c) for c in TEXT_COLUMNS[kind]]
+                    count = self._write_csv(tmp, headers, rows, progress, cancelled, text_idx)
                 else:
-                    count = self._write_xlsx(tmp, kind, self.headers(kind, lang), rows, progress,
-                                             cancelled)
+                    count = self._write_xlsx(tmp, kind, headers, rows, progress, cancelled)
             if cancelled and cancelled():
                 tmp.unlink(missing_ok=True)
                 return ExportResult(path, count, fmt)
@@ -375,8 +496,9 @@ class ExportService:
         return ExportResult(path, count, fmt)
 
     @staticmethod
-    def _write_csv(path: Path, headers, rows, progress, cancelled) -> int:
+    def _write_csv(path: Path, headers, rows, progress, cancelled, text_idx=()) -> int:
         count = 0
+        memos = [(i, _Memo()) for i in text_idx]
         # UTF-8 with a BOM, the BOM written by hand: the "utf-8-sig" codec encodes every
         # write in Python code, the plain one in C (same bytes).
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -385,6 +507,8 @@ class ExportService:
             writer.writerow(headers)
             batch = []
             for row in rows:
+                for i, memo in memos:
+                    row[i] = memo[row[i]]
                 batch.append(row)
                 if len(batch) >= BATCH:
                     writer.writerows(batch)
@@ -403,13 +527,40 @@ class ExportService:
     @staticmethod
     def _write_xlsx(path: Path, kind: str, headers, rows, progress, cancelled) -> int:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import NamedStyle
 
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(kind)
+        styles = {}
+        for name, number_format in (("when", "yyyy-mm-dd hh:mm:ss"), ("day", "yyyy-mm-dd"),
+                                    ("yuan", "#,##0.00")):
+            styles[name] = NamedStyle(name=f"smsconsole_{name}", number_format=number_format)
+            wb.add_named_style(styles[name])
+
+        def cell(value):
+            if value.__class__ is str:
+                c = WriteOnlyCell(ws, value=xlsx_text(value))
+                c.data_type = "s"  # text, never a formula (a value starting with "=")
+                return c
+            if isinstance(value, datetime):
+                c = WriteOnlyCell(ws, value=value)
+                c.style = styles["when"]
+                return c
+            if isinstance(value, date):
+                c = WriteOnlyCell(ws, value=value)
+                c.style = styles["day"]
+                return c
+            if isinstance(value, Decimal):
+                c = WriteOnlyCell(ws, value=value)
+                c.style = styles["yuan"]
+                return c
+            return value
+
         ws.append(headers)
         count = 0
         for row in rows:
-            ws.append(row)
+            ws.append([cell(x) for x in row])
             count += 1
             if count % BATCH == 0:
                 if progress:
@@ -436,9 +587,9 @@ def user_id_for(services, account: str | None) -> int | None:
 
 def run_cli(cfg, args) -> int:
     """``smsconsole export KIND --out FILE ...``: prints the path and row count at the end."""
-    from smsconsole.services import build
+    from smsconsole.services import build_read_only
 
-    services = build(cfg.db_url, cfg.data_dir)
+    services = build_read_only(cfg.db_url, cfg.data_dir)  # never takes the write lock
     try:
         def day(text, name):
             if not text:

@@ -69,6 +69,10 @@ def _row_select():
     )
 
 
+# An allocation is valid for at most this many years (to the end of that year).
+MAX_YEARS = 100
+
+
 def expiry_from_date(ctx: Context, day: date) -> datetime:
     """Valid through the end of ``day`` (platform time)."""
     return ctx.clock.day_start(day + timedelta(days=1))
@@ -96,13 +100,19 @@ class HoldingService:
         sms_type = v.one_of(sms_type, SmsType, "sms_type")
         if isinstance(expires_on, str):
             try:
-                expires_on = date.fromisoformat(expires_on.strip())
+                expires_on = date.fromisoformat(v.clean(expires_on, "expires_on"))
             except ValueError:
                 raise Invalid("error.date.invalid", "expires_on", value=expires_on) from None
         if not isinstance(expires_on, date):
             raise Invalid("error.date.invalid", "expires_on", value=expires_on)
         if expires_on < self.ctx.clock.today():
             raise Invalid("error.holding.expiry_past", "expires_on", day=expires_on.isoformat())
+        # The end of the last day must stay a real time (9999-12-31 + 1 day overflowed).
+        latest = self.ctx.clock.today().replace(year=self.ctx.clock.today().year + MAX_YEARS,
+                                                month=12, day=31)
+        if expires_on > latest:
+            raise Invalid("error.holding.expiry_too_far", "expires_on", day=expires_on.isoformat(),
+                          max=latest.isoformat())
         with self.ctx.store.session() as s:
             user = get_user(s, user_id)
             holding = add_holding(s, self.ctx, user_id=user.id, sms_type=sms_type, total=count,
@@ -150,9 +160,11 @@ class HoldingService:
         stmt = _row_select()
         if flt.user_id:
             stmt = stmt.where(Holding.user_id == flt.user_id)
-        if flt.user_search.strip():
-            like = f"%{flt.user_search.strip()}%"
-            stmt = stmt.where(User.account.like(like) | User.name.like(like))
+        term = v.search(flt.user_search, "user_search")
+        if term:
+            like = v.like_contains(term)
+            stmt = stmt.where(User.account.ilike(like, escape="\\")
+                              | User.name.ilike(like, escape="\\"))
         if flt.sms_type:
             stmt = stmt.where(Holding.sms_type == flt.sms_type)
         if flt.status:

@@ -8,6 +8,7 @@ conditional UPDATE and only the caller that moved it creates the holding.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -202,9 +203,9 @@ class OrderService:
     def stmt(self, flt: OrderFilter):
         stmt = _row_select()
         v.date_order(flt.first, flt.last)
-        if flt.order_no.strip():
-            no = flt.order_no.strip()
-            if no.isdigit() and len(no) < 16:
+        no = v.search(flt.order_no, "order_no")
+        if no:
+            if re.fullmatch(r"[0-9]{1,15}", no):
                 # A prefix of the 16-digit order number, as a range the index serves.
                 stmt = stmt.where(Order.order_no.between(no.ljust(16, "0"), no.ljust(16, "9")))
             else:
@@ -217,9 +218,11 @@ class OrderService:
             stmt = stmt.where(Order.status == flt.status)
         if flt.user_id:
             stmt = stmt.where(Order.user_id == flt.user_id)
-        if flt.user_search.strip():
-            like = f"%{flt.user_search.strip()}%"
-            stmt = stmt.where(User.account.like(like) | User.name.like(like))
+        term = v.search(flt.user_search, "user_search")
+        if term:
+            like = v.like_contains(term)
+            stmt = stmt.where(User.account.ilike(like, escape="\\")
+                              | User.name.ilike(like, escape="\\"))
         return stmt
 
     def page(self, flt: OrderFilter = OrderFilter(), cursor=None, limit: int = 50,

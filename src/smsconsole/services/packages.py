@@ -45,8 +45,9 @@ class PackageService:
         stmt = select(PackageProduct).order_by(PackageProduct.id.desc())
         if not include_retired:
             stmt = stmt.where(PackageProduct.retired.is_(False))
-        if search.strip():
-            stmt = stmt.where(PackageProduct.name.like(f"%{search.strip()}%"))
+        term = v.search(search)
+        if term:
+            stmt = stmt.where(PackageProduct.name.ilike(v.like_contains(term), escape="\\"))
         with self.ctx.store.read() as s:
             return list(s.scalars(stmt))
 

@@ -203,10 +203,11 @@ class RecordService:
             stmt = stmt.where(SendTask.template_code == flt.template_code)
         if flt.status:
             stmt = stmt.where(SendTask.status == flt.status)
-        if flt.user_search.strip():
-            like = f"%{flt.user_search.strip()}%"
-            stmt = stmt.where(SendTask.user_id.in_(
-                select(User.id).where(User.account.like(like) | User.name.like(like))))
+        term = v.search(flt.user_search, "user_search")
+        if term:
+            like = v.like_contains(term)
+            stmt = stmt.where(SendTask.user_id.in_(select(User.id).where(
+                User.account.ilike(like, escape="\\") | User.name.ilike(like, escape="\\"))))
         return stmt
 
     def tasks(self, flt: TaskFilter = TaskFilter(), cursor=None, limit: int = 50,
@@ -268,7 +269,7 @@ class RecordService:
             time_term = SendRecord.send_time if via != "phone" else _no_index(SendRecord.send_time)
             stmt = stmt.where(*_time_bounds(SendRecord.send_time, start, end,
                                             _after(cursor, backward), backward, time_term))
-        if flt.phone.strip():
+        if v.search(flt.phone, "phone"):
             full = v.normalize_phone(flt.phone)
             if full:
                 stmt = stmt.where(term(SendRecord.phone, "phone") == full)
@@ -427,8 +428,8 @@ class RecordService:
         stmt = select(Reply)
         if user_id:
             stmt = stmt.where(Reply.user_id == user_id)
-        if phone:
-            stmt = stmt.where(Reply.phone == (v.normalize_phone(phone) or phone))
+        if v.search(phone, "phone"):
+            stmt = stmt.where(Reply.phone == (v.normalize_phone(phone) or phone.strip()))
         with self.ctx.store.read() as s:
             return keyset_page(s, stmt, (Reply.send_time, Reply.id), cursor, limit, scalars=True)
 
@@ -445,7 +446,8 @@ class RecordService:
         """Template CODEs whose name contains ``name`` (statistics by template name)."""
         with self.ctx.store.read() as s:
             return sorted(set(s.scalars(select(Template.code).where(
-                Template.name.like(f"%{name.strip()}%"), Template.code != ""))))
+                Template.name.ilike(v.like_contains(v.search(name, "template_name")),
+                                    escape="\\"), Template.code != ""))))
 
 
 __all__ = ["RecordService", "TaskFilter", "TaskRow", "RecordFilter", "RecordRow",

@@ -142,7 +142,7 @@ def _unicode(value: str, name: str) -> str:
 
 def _phone(raw) -> str | None:
     text = str(raw or "")
-    if len(text) == 11 and text.isdigit() and text[0] == "1" and text[1] in "3456789":
+    if len(text) == 11 and text.isascii() and text.isdigit() and text[0] == "1" and text[1] in "3456789":
         return text  # the common case, without the regular expressions
     return normalize_phone(text)
 

@@ -41,13 +41,21 @@ class SecretBox:
         return "SecretBox(***)"
 
     @classmethod
-    def for_data_dir(cls, data_dir: Path, env: dict[str, str] | None = None) -> SecretBox:
+    def for_data_dir(cls, data_dir: Path, env: dict[str, str] | None = None, *,
+                     create: bool = True) -> SecretBox:
+        """The key from the environment or the data dir's key file. ``create=False`` (a
+        database whose secrets an existing key encrypted) refuses to make a new key:
+        a new one could never decrypt them."""
         env = os.environ if env is None else env
         if env.get("SMSCONSOLE_SECRET_KEY"):
             return cls(env["SMSCONSOLE_SECRET_KEY"].encode())
         path = Path(data_dir) / KEY_FILE
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not create:
+                from smsconsole.services.errors import Conflict
+
+                raise Conflict("error.secret.key_missing", path=str(path))
+            private_dir(path.parent)
             key = Fernet.generate_key()
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
@@ -68,6 +76,48 @@ class SecretBox:
             from smsconsole.services.errors import Conflict
 
             raise Conflict("error.secret.undecryptable") from None
+
+
+class MissingKeyBox(SecretBox):
+    """For a read-only command on a set-up database whose key is elsewhere: reading
+    lists and exporting work; using a secret says which key is missing."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def encrypt(self, secret: str) -> str:
+        raise self._error
+
+    def decrypt(self, token: str) -> str:
+        if not token:
+            return ""
+        raise self._error
+
+
+def private_dir(path: Path) -> None:
+    """Create the data dir (0700), or take group and other access away from ours: it
+    holds the database, the key and exports (argon2 hashes, customers' data)."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist; else make ours 0600."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _tighten(path, 0o600)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:  # not ours to change (a shared folder): leave it
+        pass
 
 
 def mask(secret: str, keep: int = 3) -> str:

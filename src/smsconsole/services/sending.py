@@ -140,7 +140,7 @@ class SendService:
             raise NotFound("error.template.not_found", "template", id=req.template_id)
         if tpl.status != ReviewStatus.APPROVED or not tpl.code:
             raise Refused("error.send.template_not_approved", "template", name=tpl.name)
-        sign_name = (req.sign_name or "").strip()
+        sign_name = v.clean(req.sign_name, "sign_name")
         sig = s.scalar(select(Signature).where(Signature.user_id == user.id,
                                                Signature.name == sign_name))
         if sig is None:
@@ -148,6 +148,8 @@ class SendService:
         if sig.status != ReviewStatus.APPROVED:
             raise Refused("error.send.signature_not_approved", "sign_name", name=sign_name)
         params = {str(k): str(val) for k, val in (req.params or {}).items()}
+        for k, val in params.items():
+            v.clean(val, f"params.{k}")  # no control character reaches the content
         missing = sorted(set(VARIABLE.findall(tpl.content)) - set(params))
         if missing:
             raise Invalid("error.send.missing_params", "params", names=", ".join(missing))

@@ -184,7 +184,7 @@ class SettingsService:
         ak = v.text(data.access_key_id, "access_key_id", max_len=64)
         if not re.fullmatch(r"[A-Za-z0-9_.\-]+", ak):
             raise Invalid("error.access.key_id_format", "access_key_id")
-        secret = (data.access_key_secret or "").strip()
+        secret = v.clean(data.access_key_secret, "access_key_secret")
         if creating and not secret:
             raise Invalid("error.field.required", "access_key_secret")
         if len(secret) > 128:
@@ -204,18 +204,18 @@ class SettingsService:
             if not QUEUE_NAME.match(name):
                 raise Invalid("error.access.queue_name", fld)
         mode = v.one_of(data.queue_mode, QueueMode, "queue_mode")
-        sms_ep = (data.sms_endpoint or "").strip()
+        sms_ep = v.clean(data.sms_endpoint, "sms_endpoint")
         if sms_ep and not HOST_PORT.match(sms_ep):
             raise Invalid("error.access.sms_endpoint", "sms_endpoint")
-        mns_ep = (data.mns_endpoint or "").strip().rstrip("/")
+        mns_ep = v.clean(data.mns_endpoint, "mns_endpoint").rstrip("/")
         if mns_ep and not re.match(r"^https?://[^/\s]+$", mns_ep):
             raise Invalid("error.access.mns_endpoint", "mns_endpoint")
         if mode == QueueMode.OWN and not mns_ep and not data.sandbox:
             raise Invalid("error.field.required", "mns_endpoint")
         return AccessInput(
             sandbox=data.sandbox, access_key_id=ak, access_key_secret=secret,
-            scenarios=scenarios, report_queue=data.report_queue.strip(),
-            reply_queue=data.reply_queue.strip(), queue_mode=mode.value, sms_endpoint=sms_ep,
+            scenarios=scenarios, report_queue=v.clean(data.report_queue, "report_queue"),
+            reply_queue=v.clean(data.reply_queue, "reply_queue"), queue_mode=mode.value, sms_endpoint=sms_ep,
             mns_endpoint=mns_ep, label=v.text(data.label or "default", "label", max_len=64),
         )
 
@@ -326,10 +326,10 @@ class SettingsService:
         app_id = v.text(data.app_id, "app_id", max_len=32)
         if not app_id.isdigit():
             raise Invalid("error.payment.app_id", "app_id")
-        key = (data.app_private_key or "").strip()
+        key = v.clean(data.app_private_key, "app_private_key", multiline=True)
         if creating and not key:
             raise Invalid("error.field.required", "app_private_key")
-        pub = (data.alipay_public_key or "").strip()
+        pub = v.clean(data.alipay_public_key, "alipay_public_key", multiline=True)
         if not pub:
             raise Invalid("error.field.required", "alipay_public_key")
         host = v.text(data.notify_host, "notify_host", max_len=256)
@@ -337,7 +337,7 @@ class SettingsService:
             raise Invalid("error.payment.notify_host", "notify_host")
         port = v.positive_int(data.notify_port, "notify_port", maximum=65535)
         access_type = v.one_of(data.access_type, ("http", "https"), "access_type")
-        gateway = (data.gateway or "").strip()
+        gateway = v.clean(data.gateway, "gateway")
         if gateway and not re.match(r"^https?://\S+$", gateway):
             raise Invalid("error.payment.gateway", "gateway")
         return PaymentInput(app_id=app_id, app_private_key=key, alipay_public_key=pub,
@@ -427,7 +427,7 @@ class SettingsService:
     def set(self, actor: Actor, key: str, value: str) -> None:
         if key not in DEFAULTS:
             raise Invalid("error.setting.unknown", "key", key=key)
-        value = str(value).strip()
+        value = v.clean(value if isinstance(value, str) else str(value), "value")
         if key == "timezone":
             try:
                 ZoneInfo(value)

@@ -121,9 +121,10 @@ class StatsService:
                     stmt = stmt.where(d.sms_type == flt.sms_type)
                 if flt.template_code:
                     stmt = stmt.where(d.template_code == flt.template_code)
-                if flt.template_name.strip():
+                name = v.search(flt.template_name, "template_name")
+                if name:
                     codes = sorted(set(s.scalars(select(Template.code).where(
-                        Template.name.like(f"%{flt.template_name.strip()}%"),
+                        Template.name.ilike(v.like_contains(name), escape="\\"),
                         Template.code != ""))))
                     stmt = stmt.where(d.template_code.in_(codes or [""]))
             found = {r[0]: DayRow(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0),

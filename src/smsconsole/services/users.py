@@ -136,11 +136,11 @@ class UserService:
         stmt = select(User)
         if flt.status:
             stmt = stmt.where(User.status == flt.status)
-        text = flt.search.strip()
+        text = v.search(flt.search)
         if text:
-            like = f"%{text}%"
-            conds = [User.account.like(like), User.name.like(like), User.company.like(like),
-                     User.email.like(like)]
+            like = v.like_contains(text)
+            conds = [User.account.ilike(like, escape="\\"), User.name.ilike(like, escape="\\"),
+                     User.company.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")]
             span = v.phone_prefix_range(text)
             if span:
                 conds.append(User.phone.between(*span))

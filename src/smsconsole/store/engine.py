@@ -8,13 +8,15 @@ at start).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,6 +30,21 @@ def normalize_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """The database file (and its WAL and shared-memory files, which SQLite creates with
+    the database's mode) readable by its owner only: 0600, in a 0700 folder when we
+    create the folder."""
+    from smsconsole.services.secrets import private_file
+
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_file(path)
+    for extra in ("-wal", "-shm"):
+        other = path.with_name(path.name + extra)
+        if other.exists():
+            private_file(other)
 
 
 def _sqlite_pragmas(cache_kib: int):
@@ -47,10 +64,34 @@ def _sqlite_pragmas(cache_kib: int):
     return on_connect
 
 
+# Called once per wait when the database stays busy past the busy timeout (the CLI
+# prints a line); then the writer keeps waiting, up to BUSY_WAIT_MAX_S in all.
+on_busy: Callable[[], None] | None = None
+BUSY_WAIT_MAX_S = 300.0
+
+
 def _sqlite_begin_immediate(conn) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two writers never deadlock on an
-    # upgrade from a read lock, and quota checks see the latest committed state.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # upgrade from a read lock, and quota checks see the latest committed state. A busy
+    # database (a long writer elsewhere) is waited for, not failed on: after each busy
+    # timeout ``on_busy`` is told and the BEGIN retried, up to BUSY_WAIT_MAX_S.
+    deadline = time.monotonic() + BUSY_WAIT_MAX_S
+    told = False
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+            if on_busy is not None and not told:
+                on_busy()
+                told = True
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def _sqlite_begin_deferred(conn) -> None:
@@ -63,7 +104,7 @@ def make_engine(url: str, *, readonly: bool = False, **kw) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(parsed.database).expanduser())
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -153,10 +194,31 @@ def alembic_config(url: str):
     return cfg
 
 
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    cfg = alembic_config("sqlite://")
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def is_current(store: Store) -> bool:
+    """The schema is at the head revision (read without any write lock)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with store.read_engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        conn.rollback()
+    return current == head_revision()
+
+
 def upgrade(store: Store, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` on the store's database."""
+    """Apply migrations up to ``revision`` on the store's database. At the head already
+    (every start but the first after an update), nothing is written and no write lock
+    taken: on SQLite that lock would wait for, or block, every other writer."""
     from alembic import command
 
+    if revision == "head" and is_current(store):
+        return
     cfg = alembic_config(store.engine.url.render_as_string(hide_password=False))
     with store.engine.connect() as conn:
         cfg.attributes["connection"] = conn

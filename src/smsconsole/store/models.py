@@ -414,6 +414,8 @@ class SendRecord(SQLModel, table=True):
         Index("ix_record_sign_time", "sign_name", "send_time", "id"),
         # Reconciliation and reports that arrive before the BizId (migration 0003).
         Index("ix_record_out_phone", "out_id", "phone"),
+        # A reply's record: the latest send to its phone under its signature (0004).
+        Index("ix_record_phone_sign_time", "phone", "sign_name", "send_time"),
     )
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="send_task.id")
@@ -667,3 +669,23 @@ class GatewayDaily(SQLModel, table=True):
     user_id: int = Field(primary_key=True)
     requests: int = 0
     errors: int = 0
+
+
+# --- login throttling (hardening) -----------------------------------------------------
+
+
+class LoginLock(SQLModel, table=True):
+    """Failed logins of one admin from one origin (SSH client address or ``local``).
+
+    The lock is per (admin, origin), so failures from one place never lock the admin
+    out from another; ``Admin.failed_logins``/``locked_until`` keep the slower global
+    count across origins (see ``services.auth``).
+    """
+
+    __tablename__ = "login_lock"
+    __table_args__ = (UniqueConstraint("admin_id", "origin", name="uq_login_lock_admin_origin"),)
+    id: int | None = Field(default=None, primary_key=True)
+    admin_id: int = Field(foreign_key="admin.id")
+    origin: str = Field(max_length=64)
+    failed: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=aware(nullable=True))

@@ -12,7 +12,7 @@ The format is CSV (UTF-8 with a BOM, so Excel shows Chinese) or XLSX; the path d
 to ``<data dir>/exports/<kind>-<date>.<ext>`` (the folder is created; an existing file of
 that name gets a ``-2``, ``-3`` … suffix). The file is written by
 ``services.exports.export`` (streamed, flat memory); cancelling stops it at the next batch
-and leaves no file. Headers are in the current language (cli.md's names in English).
+and leaves no file. Headers are in the current language (cli.md's names in an English CSV).
 
 The filter is the list's own (RecordFilter, OrderFilter, …; ``services.exports.StatsExport``
 for statistics), so the file holds exactly what the list shows. ``ExportSpec.not_applied``

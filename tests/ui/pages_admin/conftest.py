@@ -48,7 +48,7 @@ def _seed(services, clock: FixedClock) -> Seed:
     from tests.factories import configure_sandbox
 
     actor = configure_sandbox(services)  # admin, sandbox AK and Alipay
-    pw = hash_password("Secret123")
+    pw = hash_password("Secret#2026pass")
     people = [("acct01", "张伟", "云顶一号公司", "zhangwei@example.com"),
               ("acct02", "李娜", "星河贸易", "lina@example.com"),
               ("acct03", "王强", "蓝海科技", "wangqiang@example.com"),

@@ -58,7 +58,7 @@ async def test_finance_search_filter_detail_export(psvc, data):
         wb = load_workbook(path, read_only=True)
         sheet = list(wb.worksheets[0].iter_rows(values_only=True))
         wb.close()
-        assert sheet[0][0] == "user" and len(sheet) == 2  # the source filter applied
+        assert sheet[0][0] == "User" and len(sheet) == 2  # the source filter applied
 
 
 async def test_task_detail_lists_codes_and_phone_filter(psvc, data):

@@ -60,7 +60,7 @@ async def test_statistics_days_chart_drill_down_and_export(psvc, data):
         await press(pilot)
         lines = (export_dir(psvc) / "stats-2026-11-25.csv").read_text(
             encoding="utf-8-sig").splitlines()
-        assert lines[0] == "day,total,delivered,failed,pending" and len(lines) == 4
+        assert lines[0] == "day,total,delivered,failed,pending,segments" and len(lines) == 4
         await press(pilot, "escape")  # back to the last 30 days
         assert len(page.loaded.rows) == 30
 

@@ -36,6 +36,8 @@ DEFAULTS = {
     "lockout_attempts": "5",
     "lockout_minutes": "15",
     "low_quota_threshold": "100",
+    "default_max_signatures": "5",  # a customer registering on the portal gets these
+    "default_max_templates": "10",
 }
 
 

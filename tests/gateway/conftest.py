@@ -33,9 +33,11 @@ def gw(db_url, tmp_path, clock, gw_sandbox):
     """(services, server): the admin set up on the sandbox, payment notifying the server."""
     from dataclasses import replace
 
+    from smsconsole.cloud.sandbox import client as sbc
     from smsconsole.services.cloud_access import sandbox_payment_values
     from tests.gateway.rest_app import Server
 
+    sbc.set_clock(gw_sandbox.endpoints, clock.now(), hold=True)  # see helpers.advance
     svc = make_services(db_url, tmp_path / "data", clock, gw_sandbox)
     actor = configure_sandbox(svc)
     with Server(svc.ctx) as server:

@@ -61,3 +61,12 @@ def wait_for(predicate, seconds: float = 15.0, step: float = 0.05):
         time.sleep(step)
         value = predicate()
     return value
+
+
+def advance(svc, box, **delta) -> None:
+    """Move the platform's fixed clock and hold the sandbox's at the same instant (the
+    sandbox enforces Aliyun's per-phone flow control on its own clock)."""
+    from smsconsole.cloud.sandbox import client as sbc
+
+    svc.ctx.clock.advance(**delta)
+    sbc.set_clock(box.endpoints, svc.ctx.clock.now(), hold=True)

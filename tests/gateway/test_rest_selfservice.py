@@ -81,7 +81,7 @@ def test_signatures_and_templates(gw, client):
     r = client.delete(f"/api/v1/signatures/{sig_id}", headers=other)
     assert (r.status_code, r.json()["code"]) == (404, "signature.not_found")
     r = client.delete(f"/api/v1/templates/{tpl_id}", headers=other)
-    assert r.status_code == 404
+    assert r.status_code == 404, (tpl_id, r.text)
     # An approved one stays (it may carry sends).
     approved = approved_signature(svc, u.id, "已批签名")
     r = client.delete(f"/api/v1/signatures/{approved.id}", headers=auth)
@@ -111,6 +111,18 @@ def test_records_and_statistics(gw, client):
     r = client.get("/api/v1/records", params={"phone": "abc"}, headers=auth)
     assert (r.status_code, r.json()["code"]) == (400, "phone.invalid")
     r = client.get("/api/v1/statistics/daily", params={"from": "2020-01-01"}, headers=auth)
+    assert r.status_code == 400
+    # Far years (found by schemathesis: they overflowed the day arithmetic, a 500).
+    for path in ("/api/v1/records", "/api/v1/statistics/daily"):
+        for q in ({"from": "0001-01-01", "to": "0001-01-02"},
+                  {"from": "9999-12-30", "to": "9999-12-31"}):
+            r = client.get(path, params=q, headers=auth)
+            assert (r.status_code, r.json()["code"]) == (400, "date.invalid"), (path, q)
+    # Ids beyond the database's integers (a 500 on SQLite before).
+    for path in ("/api/v1/signatures/99999999999999999999", "/api/v1/templates/0"):
+        r = client.delete(path, headers=auth)
+        assert (r.status_code, r.json()["code"]) == (400, "api.bad_request"), path
+    r = client.get("/api/v1/orders/" + "9" * 40, headers=auth)
     assert r.status_code == 400
 
 

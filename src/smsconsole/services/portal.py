@@ -25,6 +25,14 @@ from smsconsole.store.models import (
 )
 
 PAGE_MAX = 200
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _day(value: date | None, field: str) -> date | None:
+    """A day the platform can have data for (far years overflow time arithmetic)."""
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise Invalid("error.date.invalid", field, value=value.isoformat())
+    return value
 
 
 class Portal:
@@ -121,6 +129,7 @@ class Portal:
                 limit: int = 50) -> list[SendRecord]:
         from smsconsole.services import validation as v
 
+        first, last = _day(first, "from"), _day(last, "to")
         v.date_order(first, last, "to")
         stmt = select(SendRecord).where(SendRecord.user_id == user_id)
         if biz_id:
@@ -138,6 +147,7 @@ class Portal:
                                   .limit(min(limit, PAGE_MAX))))
 
     def daily(self, user_id: int, first: date | None, last: date | None):
+        first, last = _day(first, "from"), _day(last, "to")
         last = last or self.ctx.clock.today()
         first = first or last - timedelta(days=29)
         if (last - first).days > 366:

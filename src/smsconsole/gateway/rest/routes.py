@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from smsconsole.services import validation as v
 from smsconsole.services.accounts import SignUp
@@ -16,6 +16,7 @@ from .deps import client_ip, current_user, portal
 from .errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+MAX_ID = 2**31 - 1
 
 
 def _order(o: Order) -> dict:
@@ -128,7 +129,7 @@ def orders(limit: int = Query(50, ge=1, le=200), user_id: int = Depends(current_
 
 
 @router.get("/orders/{order_no}", response_model=m.OrderOut, tags=["self-service"])
-def order(order_no: str, user_id: int = Depends(current_user), p: Portal = Depends(portal)):
+def order(order_no: str = Path(max_length=32), user_id: int = Depends(current_user), p: Portal = Depends(portal)):
     return _order(p.order(user_id, order_no))
 
 
@@ -146,7 +147,7 @@ def signatures(user_id: int = Depends(current_user), p: Portal = Depends(portal)
 
 @router.delete("/signatures/{sig_id}", status_code=204, response_class=Response,
                tags=["self-service"])
-def delete_signature(sig_id: int, user_id: int = Depends(current_user),
+def delete_signature(sig_id: int = Path(ge=1, le=MAX_ID), user_id: int = Depends(current_user),
                      p: Portal = Depends(portal)):
     p.delete_application(Signature, user_id, sig_id)
     return Response(status_code=204)
@@ -167,7 +168,7 @@ def templates(user_id: int = Depends(current_user), p: Portal = Depends(portal))
 
 @router.delete("/templates/{tpl_id}", status_code=204, response_class=Response,
                tags=["self-service"])
-def delete_template(tpl_id: int, user_id: int = Depends(current_user),
+def delete_template(tpl_id: int = Path(ge=1, le=MAX_ID), user_id: int = Depends(current_user),
                     p: Portal = Depends(portal)):
     p.delete_application(Template, user_id, tpl_id)
     return Response(status_code=204)

@@ -64,6 +64,12 @@ def test_sign_up_log_in_log_out(gw, client, gw_sandbox):
                                "promotion": 0}
     with svc.store.read() as s:
         assert s.get(CustomerAccount, body["id"]).last_login_at == svc.ctx.clock.now()
+    # The console's user list says how they came and when they last logged in.
+    row = next(r for r in svc.users.page().rows if r.id == body["id"])
+    assert (row.registered_via, row.last_login_at) == ("portal", svc.ctx.clock.now())
+    admin_made = user(svc)
+    assert svc.users.row(admin_made.id).registered_via == "console"
+    assert svc.users.row(admin_made.id).last_login_at is None
     assert client.delete("/api/v1/sessions/current", headers=auth).status_code == 204
     r = client.get("/api/v1/me", headers=auth)
     assert r.status_code == 401 and r.json()["code"] == "session.invalid"

@@ -36,15 +36,15 @@ def main() -> int:
     n = max(10, min(args.n, 5000))
 
     import httpx
+    from tests.factories import PASSWORD, configure_sandbox, user
+    from tests.gateway.helpers import order_for, signed_notify
+    from tests.gateway.rest_app import Server
 
     from smsconsole.cloud.sandbox.server import Sandbox
     from smsconsole.services import build
     from smsconsole.services import codes as codes_mod
     from smsconsole.services.cloud_access import sandbox_payment_values
     from smsconsole.services.secrets import hash_password, verify_password
-    from tests.factories import PASSWORD, configure_sandbox, user
-    from tests.gateway.helpers import order_for, signed_notify
-    from tests.gateway.rest_app import Server
 
     tmp = Path(tempfile.mkdtemp(prefix="smsconsole-bench-gw-"))
     box = Sandbox(tmp / "sbx", config={"report_delay": 5.0, "failure_rate": 0.0})

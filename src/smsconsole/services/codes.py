@@ -112,6 +112,16 @@ class CodeService:
             row.sent, row.biz_id, row.result_code = sent, biz_id or "", result[:64]
             row.sign_name, row.template_code = sign, template
 
+    def sent_count(self, first, last) -> int:
+        """Codes the platform sent (its own sends, charged to no customer) on platform
+        days first..last, for the admin's statistics."""
+        with self.ctx.store.read() as s:
+            return s.scalar(select(func.count()).select_from(VerificationCode).where(
+                VerificationCode.sent.is_(True),
+                VerificationCode.created_at >= self.ctx.clock.day_start(first),
+                VerificationCode.created_at < self.ctx.clock.day_start(
+                    last + timedelta(days=1)))) or 0
+
     def consume(self, phone: str, scenario: str, code: str) -> None:
         """Accept a code once: the newest sent, unexpired, unused code of the phone and
         scenario. A wrong code counts a try (committed); the sixth try is refused even

@@ -64,6 +64,18 @@ def test_sign_up_log_in_log_out(gw, client, gw_sandbox):
                                "promotion": 0}
     with svc.store.read() as s:
         assert s.get(CustomerAccount, body["id"]).last_login_at == svc.ctx.clock.now()
+    # The admin sees the code as the platform's own send: in the number's timeline
+    # (never the code) and counted apart in statistics; no customer's records or quota.
+    [item] = svc.records.timeline("13912345678")
+    assert item.direction == "out" and item.sign_name == reg.sign_name
+    assert re.search(r"\d{6}", item.text) is None and item.record_id is None
+    from smsconsole.services.codes import CodeService
+    from smsconsole.store.models import SendRecord
+
+    today = svc.ctx.clock.today()
+    assert CodeService(svc.ctx).sent_count(today, today) == 1
+    with svc.store.read() as s:
+        assert s.scalar(select(SendRecord.id)) is None
     # The console's user list says how they came and when they last logged in.
     row = next(r for r in svc.users.page().rows if r.id == body["id"])
     assert (row.registered_via, row.last_login_at) == ("portal", svc.ctx.clock.now())

@@ -249,3 +249,22 @@ def test_reset_password_and_change_phone(gw, client, gw_sandbox):
                    headers=auth)
     assert r.status_code == 200 and r.json()["phone"] == "13912340011"
     log_in(client, "13912340011", "N3wPassword")
+
+
+def test_two_code_requests_at_once_send_one(gw, gw_sandbox):
+    """The 1-a-minute limit holds under concurrency (a lock per phone)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    _, server = gw
+
+    def one(phone):
+        with httpx.Client(base_url=server.url, timeout=20, trust_env=False) as c:
+            return ask(c, phone).status_code
+
+    for n in range(3):
+        phone = f"1391235{n:04d}"
+        with ThreadPoolExecutor(2) as pool:
+            assert sorted(pool.map(one, [phone, phone])) == [202, 429]
+        assert len(sent_codes(gw_sandbox, phone)) == 1

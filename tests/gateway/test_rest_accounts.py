@@ -185,12 +185,22 @@ def test_register_refusals_change_nothing(gw, client, gw_sandbox):
         ({"password": "lettersonly"}, 400, "password.rule"),
         ({"email": "taken@example.com"}, 409, "user.email_taken"),
         ({"email": "not-an-email"}, 400, "email.invalid"),
-        ({"phone": "13912340007"}, 409, "user.phone_taken"),
+        # A taken phone gets no code: the same answer as any phone without one.
+        ({"phone": "13912340007"}, 400, "code.wrong"),
+        ({"phone": "13912340099"}, 400, "code.wrong"),
         ({"phone": "12345"}, 400, "phone.invalid"),
         ({"name": ""}, 400, "field.required"),
     ):
         r = client.post("/api/v1/accounts", json={**base, **over})
         assert (r.status_code, r.json()["code"]) == (status, err), over
+    # Changing to a taken number says no more than a wrong code either.
+    other = user(svc, phone="13912340017")
+    auth = log_in(client, "taken@example.com", "Secret123")
+    assert ask(client, other.phone, "change_phone").status_code == 202
+    assert sent_codes(gw_sandbox, other.phone) == []
+    r = client.put("/api/v1/me/phone", json={"phone": other.phone, "code": "123456"},
+                   headers=auth)
+    assert (r.status_code, r.json()["code"]) == (400, "code.wrong")
     # None of those spent the code.
     assert client.post("/api/v1/accounts", json=base).status_code == 201
 

@@ -2,7 +2,8 @@
 real protocol): state inspection, virtual clock, config, faults, reviews, reports, trades.
 
 ``GET  /_sandbox/health``                 → ``{"ok": true, "data_dir": …}``
-``GET  /_sandbox/state[?biz_id=&phone=&summary=1&limit=N]``
+``GET  /_sandbox/state[?biz_id=&phone=&summary=1&limit=N]`` (incl. Alipay trades and
+                                          every notification POSTed, with its answer)
 ``POST /_sandbox/clock``    ``{"now": "<ISO with offset>"[, "hold": true]}`` or ``{"reset": true}``
 ``GET|POST /_sandbox/config``             (POST: partial update, see SandboxConfig)
 ``GET|POST|DELETE /_sandbox/faults``      (POST: a fault spec, see faults.py)

@@ -35,6 +35,7 @@ _RATE_KEYS = {"error.code.too_soon", "error.code.phone_limit", "error.code.ip_li
 class ErrorBody(BaseModel):
     code: str
     message: str
+    field: str | None = None  # the request field at fault, when there is one
 
 
 # Declared on every route so the OpenAPI document says what errors look like.

@@ -1,6 +1,6 @@
-"""The gateway's REST API and Alipay notify on a real uvicorn, over services configured
-for a sandbox of their own (Alipay trade numbers are order numbers, which every test's
-fresh database repeats) whose notifications go to that server."""
+"""Front-door tests (issue 16): the REST API and Alipay notify on a real uvicorn, over
+services configured for a sandbox of their own (Alipay trade numbers are order numbers,
+which every test's fresh database repeats) whose notifications go to that server."""
 
 from __future__ import annotations
 

@@ -3,12 +3,11 @@
 Stateless between requests (the database holds everything that must be shared, the
 nonces included), so several processes and machines can serve one PostgreSQL database.
 The services are in ``app.state.ctx`` (the ``Services`` facade); each face of the
-gateway is an APIRouter listed in ``ROUTERS`` — adding one is one line there.
+gateway is included in ``create_app``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 import uuid
@@ -18,25 +17,16 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
+from smsconsole.gateway import alipay_notify, aliyun_api, rest
 from smsconsole.services import Services
 
 log = logging.getLogger("smsconsole.gateway.access")
 
-# "module:attribute" of each router, in order: another face of the gateway (the REST API,
-# Alipay's notifications) is one more line here.
-ROUTERS: list[str] = [
-    "smsconsole.gateway.aliyun_api:router",  # / — the Aliyun-compatible SMS API
-    # "smsconsole.gateway.rest:router",        # /api/v1 (frontdoor)
-    # "smsconsole.gateway.alipay_notify:router",  # /alipay/notify (frontdoor)
-]
+def create_app(services: Services) -> FastAPI:
+    """The three faces (gateway.md §1): the Aliyun-compatible SMS API at ``/``, the REST
+    API mounted at ``/api`` (its own sub-application: its errors are ``{code, message}``,
+    never Aliyun's), and Alipay's notifications at ``/alipay/notify``."""
 
-
-def _load(spec: str):
-    module, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def create_app(services: Services, *, routers: list[str] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
@@ -44,11 +34,14 @@ def create_app(services: Services, *, routers: list[str] | None = None) -> FastA
         if api is not None:  # the last few seconds of traffic counts
             api.traffic.flush()
 
+    # The OpenAPI document and docs page are the REST API's (at /api/openapi.json and
+    # /api/docs); the Aliyun-compatible API is documented by Aliyun.
     app = FastAPI(title="smsconsole gateway", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json", lifespan=lifespan)
+                  openapi_url=None, lifespan=lifespan)
     app.state.ctx = services
-    for spec in ROUTERS if routers is None else routers:
-        app.include_router(_load(spec))
+    rest.install(app)
+    app.include_router(alipay_notify.router)
+    app.include_router(aliyun_api.router)
 
     @app.middleware("http")
     async def access_log(request: Request, call_next):

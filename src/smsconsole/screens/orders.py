@@ -118,7 +118,8 @@ class OrdersPage(DataListPage):
         self.show_detail(event.row)
 
     def show_detail(self, row: Any) -> None:
-        def got(changes: list) -> None:
+        def got(result: tuple) -> None:
+            changes, payment = result
             pairs: list[tuple[str, Any]] = [
                 ("orders.col.order_no", row.order_no),
                 ("orders.col.user", row.account),
@@ -132,6 +133,10 @@ class OrdersPage(DataListPage):
                 ("orders.col.paid", dt(row.paid_at, seconds=True)),
                 ("orders.col.trade_no", row.trade_no),
             ]
+            if payment is not None:
+                pairs.append(("orders.d.confirmed", t(
+                    "orders.d.confirmed.value", via=t(f"orders.d.via.{payment.via}"),
+                    at=dt(payment.confirmed_at, seconds=True))))
             for change in changes:
                 pairs.append(("orders.d.price_change", t(
                     "orders.d.price_change.value", old=fen(change.old_amount_fen),
@@ -146,7 +151,7 @@ class OrdersPage(DataListPage):
                                               order_no=row.order_no),
                                  partial(self._detail_action, row))
 
-        self.run_service(self.services.orders.price_changes, row.id, on_done=got,
+        self.run_service(self.services.orders.detail, row.id, on_done=got,
                          group="detail")
 
     def _detail_action(self, row: Any, choice: str | None) -> None:

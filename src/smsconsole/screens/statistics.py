@@ -48,6 +48,7 @@ class Loaded:
     rows: list  # DayRow, oldest first
     chart: Any  # ChartData
     codes: tuple[str, ...]  # the template CODEs a template-name filter stands for
+    platform_codes: int = 0  # verification codes the platform itself sent (no customer's)
 
 
 class StatisticsPage(MenuPage):
@@ -114,7 +115,12 @@ class StatisticsPage(MenuPage):
         if flt.template_name.strip():
             codes = tuple(self.services.records.template_codes_named(flt.template_name))
         rows = self.services.stats.daily(first, last, flt)
-        return Loaded(rows, trend_data(rows), codes)
+        own = 0
+        if flt.empty:
+            from smsconsole.services.codes import CodeService
+
+            own = CodeService(self.services.ctx).sent_count(first, last)
+        return Loaded(rows, trend_data(rows), codes, own)
 
     def _show(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -131,10 +137,12 @@ class StatisticsPage(MenuPage):
         delivered = sum(r.delivered for r in loaded.rows)
         failed = sum(r.failed for r in loaded.rows)
         rate = f"{delivered / total:.1%}" if total else "—"
-        self.query_one("#stats-totals", Static).update(t(
-            "stats.totals", days=len(loaded.rows), total=f"{total:,}",
-            delivered=f"{delivered:,}", failed=f"{failed:,}",
-            pending=f"{total - delivered - failed:,}", rate=rate))
+        totals = t("stats.totals", days=len(loaded.rows), total=f"{total:,}",
+                   delivered=f"{delivered:,}", failed=f"{failed:,}",
+                   pending=f"{total - delivered - failed:,}", rate=rate)
+        if loaded.platform_codes:
+            totals += t("stats.platform_codes", n=f"{loaded.platform_codes:,}")
+        self.query_one("#stats-totals", Static).update(totals)
         self.chart.set_data(loaded.chart)
 
     # --- filters -----------------------------------------------------------------------

@@ -59,7 +59,10 @@ class UsersPage(MenuPage):
              *[Column(f"q_{st.value}", f"users.col.q_{st.value}", align="right",
                       render=_quota(st)) for st in QUOTA_COLUMNS],
              Column("registered_at", "users.col.registered"),
-             Column("email", "users.col.email")],
+             Column("email", "users.col.email"),
+             Column("registered_via", "users.col.via",
+                    render=lambda row: t(f"users.via.{row.registered_via}")),
+             Column("last_login_at", "users.col.last_login")],
             fetch=self._fetch, on_filter_text=self._search_typed,
             filter_placeholder_key="users.search.placeholder", id="users-table")
 
@@ -142,6 +145,8 @@ class UsersPage(MenuPage):
             ("users.col.company", row.company), ("users.col.phone", row.phone),
             ("users.col.email", row.email), ("users.col.registered", row.registered_at),
             ("users.col.status", row.status),
+            ("users.col.via", t(f"users.via.{row.registered_via}")),
+            ("users.col.last_login", row.last_login_at),
         ]
         if row.status == UserStatus.FROZEN:
             pairs.append(("users.f.reason", row.freeze_reason))

@@ -27,6 +27,7 @@ from smsconsole.services.users import get_user
 from smsconsole.store.models import (
     HoldingSource,
     Order,
+    OrderPayment,
     OrderPriceChange,
     OrderStatus,
     PackageProduct,
@@ -120,24 +121,36 @@ class OrderService:
                                    f"{order.package_name} ({order.count})", return_url)
 
     def handle_notify(self, form: dict) -> str:
-        """Alipay's async notify: verify, check app id and amount, mark paid. Returns the
-        body to answer ("success", or "fail" so Alipay retries)."""
-        client = self.cloud.alipay()
-        data = dict(form)
+        """Alipay's async notify: verify the RSA2 signature, check app id, order and
+        amount, mark paid and grant the holding in one transaction. Returns the body to
+        answer: "success" once committed (also for a repeat: nothing changes), "fail"
+        otherwise so that Alipay retries. Raises only when the database fails."""
+        from smsconsole.cloud.payments import parse_fen
+
+        data = {str(k): str(val) for k, val in dict(form).items()}
+        try:
+            client = self.cloud.alipay()
+            settings = self.cloud.alipay_settings()
+        except CloudFailure:
+            return "fail"
         if not client.verify_notify(data):
             return "fail"
-        settings = self.cloud.alipay_settings()
         if data.get("app_id") != settings.app_id:
             return "fail"
-        if data.get("trade_status") not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
-            return "success"
+        try:
+            amount = parse_fen(data.get("total_amount", ""))
+        except ValueError:
+            return "fail"
         with self.ctx.store.session() as s:
             order = s.scalar(select(Order).where(Order.order_no == data.get("out_trade_no", "")))
-            if order is None or v.money_fen(data.get("total_amount", "0"), "total_amount",
-                                            allow_zero=True) != order.amount_fen:
+            if order is None or amount != order.amount_fen:
                 return "fail"
+            if data.get("trade_status") not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
+                return "success"  # WAIT_BUYER_PAY, TRADE_CLOSED: nothing to do
             paid_at = self._alipay_time(data.get("gmt_payment", ""))
-            self._mark_paid(s, order.id, data.get("trade_no", ""), paid_at, Actor.system("alipay"))
+            self._mark_paid(s, order.id, data.get("trade_no", ""), paid_at,
+                            Actor(None, "alipay", "alipay"), via="notify",
+                            notify_id=data.get("notify_id", ""))
         return "success"
 
     def _alipay_time(self, text: str) -> datetime:
@@ -147,7 +160,7 @@ class OrderService:
             return self.ctx.clock.now()
 
     def _mark_paid(self, s: Session, order_id: int, trade_no: str, paid_at: datetime,
-                   actor: Actor | None) -> int | None:
+                   actor: Actor | None, *, via: str = "check", notify_id: str = "") -> int | None:
         """unpaid → paid and the holding, once. Returns the new holding id, or None when
         the order was not unpaid (already paid, void)."""
         moved = s.execute(
@@ -163,6 +176,8 @@ class OrderService:
         holding = add_holding(s, self.ctx, user_id=order.user_id, sms_type=order.sms_type,
                               total=order.count, expires_at=expiry_from_date(self.ctx, expires_on),
                               source=HoldingSource.ORDER, order_id=order.id)
+        s.add(OrderPayment(order_id=order.id, via=via, confirmed_at=self.ctx.clock.now(),
+                           trade_no=trade_no[:64], notify_id=notify_id[:64]))
         if actor is not None:
             adminlog.record(s, self.ctx, actor, "order.paid", target_type="order",
                             target_id=order.id, target=order.order_no,
@@ -176,7 +191,8 @@ class OrderService:
             order = s.scalar(select(Order).where(Order.order_no == order_no))
             if order is None:
                 raise NotFound("error.order.not_found", order_no=order_no)
-            return self._mark_paid(s, order.id, trade_no, paid_at or self.ctx.clock.now(), None)
+            return self._mark_paid(s, order.id, trade_no, paid_at or self.ctx.clock.now(), None,
+                                   via="return")
 
     # --- admin side -----------------------------------------------------------------
 
@@ -193,6 +209,16 @@ class OrderService:
             if r is None:
                 raise NotFound("error.order.not_found", order_no=order_id)
             return OrderRow(*r)
+
+    def payment(self, order_id: int) -> OrderPayment | None:
+        """How and when the order was confirmed paid (None: unpaid, or paid before this
+        was recorded)."""
+        with self.ctx.store.read() as s:
+            return s.get(OrderPayment, order_id)
+
+    def detail(self, order_id: int) -> tuple[list[OrderPriceChange], OrderPayment | None]:
+        """What the order detail shows beyond the row: price changes and confirmation."""
+        return self.price_changes(order_id), self.payment(order_id)
 
     def price_changes(self, order_id: int) -> list[OrderPriceChange]:
         with self.ctx.store.read() as s:

@@ -181,6 +181,22 @@ def accounts(s: Session, user_ids) -> dict[int, str]:
     return dict(s.execute(select(User.id, User.account).where(User.id.in_(ids))).all())
 
 
+def platform_codes(s: Session, phone: str, limit: int) -> list[TimelineItem]:
+    """The platform's own verification codes to a number (never the code itself), for
+    its timeline: account "platform", charged to no customer."""
+    from smsconsole.i18n import t
+    from smsconsole.store.models import VerificationCode
+
+    rows = s.execute(
+        select(VerificationCode.created_at, VerificationCode.scenario,
+               VerificationCode.sign_name, VerificationCode.result_code)
+        .where(VerificationCode.phone == phone, VerificationCode.sent.is_(True))
+        .order_by(VerificationCode.created_at.desc()).limit(limit)).all()
+    return [TimelineItem(r.created_at, "out", t("records.platform_code",
+                                                scenario=t(f"records.scenario.{r.scenario}")),
+                         "sent", None, t("records.platform"), r.sign_name) for r in rows]
+
+
 class RecordService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -411,7 +427,8 @@ class RecordService:
                 tasks.update(dict(s.execute(select(SendTask.id, SendTask.content)
                                             .where(SendTask.id.in_(chunk))).all()))
             names = accounts(s, [r.user_id for r in recs] + [r.user_id for r in reps])
-        items = [TimelineItem(r.send_time, "out", tasks.get(r.task_id, ""),
+            own = platform_codes(s, full, limit)
+        items = own + [TimelineItem(r.send_time, "out", tasks.get(r.task_id, ""),
                               r.status.value if r.status != DeliveryStatus.FAILED
                               else f"failed {r.err_code}", r.id, names.get(r.user_id, ""),
                               r.sign_name) for r in recs]

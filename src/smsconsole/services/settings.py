@@ -37,6 +37,8 @@ DEFAULTS = {
     "lockout_minutes": "15",
     "low_quota_threshold": "100",
     "gateway_qps": "5000",  # per-AccessKey requests a second (Aliyun's default per account)
+    "default_max_signatures": "5",  # a customer registering on the portal gets these
+    "default_max_templates": "10",
 }
 
 

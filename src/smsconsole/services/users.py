@@ -60,6 +60,8 @@ class UserRow:
     max_signatures: int
     max_templates: int
     remaining: dict[SmsType, int]  # usable quota per type (normal, unexpired holdings)
+    registered_via: str = "console"  # portal (signed up by SMS code) | console
+    last_login_at: object = None  # the portal login, None if never
 
 
 def get_user(s: Session, user_id: int, *, lock: bool = False) -> User:
@@ -125,12 +127,23 @@ class UserService:
         with self.ctx.store.read() as s:
             user = get_user(s, user_id)
             rem = remaining_by_user(s, [user.id], self.ctx.clock.now())
-            return self._row(user, rem[user.id])
+            return self._row(user, rem[user.id], self._accounts(s, [user.id]).get(user.id))
 
     @staticmethod
-    def _row(u: User, remaining: dict[SmsType, int]) -> UserRow:
+    def _row(u: User, remaining: dict[SmsType, int], acct=None) -> UserRow:
         return UserRow(u.id, u.account, u.name, u.company, u.phone, u.email, u.registered_at,
-                       u.status, u.freeze_reason, u.max_signatures, u.max_templates, remaining)
+                       u.status, u.freeze_reason, u.max_signatures, u.max_templates, remaining,
+                       acct.registered_via if acct else "console",
+                       acct.last_login_at if acct else None)
+
+    @staticmethod
+    def _accounts(s: Session, user_ids: list[int]) -> dict:
+        from smsconsole.store.models import CustomerAccount
+
+        if not user_ids:
+            return {}
+        return {a.user_id: a for a in s.scalars(
+            select(CustomerAccount).where(CustomerAccount.user_id.in_(user_ids)))}
 
     def _filtered(self, flt: UserFilter):
         stmt = select(User)
@@ -152,8 +165,10 @@ class UserService:
         with self.ctx.store.read() as s:
             page = keyset_page(s, self._filtered(flt), (User.registered_at, User.id), cursor,
                                limit, backward=backward, scalars=True)
-            rem = remaining_by_user(s, [u.id for u in page.rows], self.ctx.clock.now())
-            rows = [self._row(u, rem[u.id]) for u in page.rows]
+            ids = [u.id for u in page.rows]
+            rem = remaining_by_user(s, ids, self.ctx.clock.now())
+            accts = self._accounts(s, ids)
+            rows = [self._row(u, rem[u.id], accts.get(u.id)) for u in page.rows]
         return Page(rows, page.first, page.last, page.has_next, page.has_prev)
 
     def search(self, text: str, limit: int = 20) -> list[User]:

@@ -689,3 +689,73 @@ class LoginLock(SQLModel, table=True):
     origin: str = Field(max_length=64)
     failed: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+
+
+# --- the front door: customer accounts, sessions, verification codes, payments -------
+
+
+class CustomerAccount(SQLModel, table=True):
+    """Portal-side facts about a user: how they registered, logins, lockout.
+
+    A user the admin or the demo created has no row until they first log in."""
+
+    __tablename__ = "customer_account"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    registered_via: str = Field(default="console", max_length=16)  # portal | console
+    last_login_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+
+
+class CustomerSession(SQLModel, table=True):
+    """A customer's login session: only the SHA-256 of the bearer token is kept."""
+
+    __tablename__ = "customer_session"
+    __table_args__ = (Index("ix_customer_session_user", "user_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    token_hash: str = Field(max_length=64, unique=True, repr=False)
+    created_at: datetime = Field(sa_column=aware())
+    expires_at: datetime = Field(sa_column=aware())
+    revoked_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    origin: str = Field(default="", max_length=64)
+
+
+class VerificationCode(SQLModel, table=True):
+    """One verification code sent by the platform (its own AccessKey, not a customer's).
+
+    The code is kept as an HMAC only; every request is a row, so the per-phone and
+    per-IP limits count rows. ``biz_id`` ties it to the platform's send upstream."""
+
+    __tablename__ = "verification_code"
+    __table_args__ = (
+        Index("ix_vcode_phone_created", "phone", "created_at"),
+        Index("ix_vcode_ip_created", "ip", "created_at"),
+        Index("ix_vcode_created", "created_at", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=20)
+    scenario: str = Field(max_length=32)
+    code_hash: str = Field(max_length=128, repr=False)
+    ip: str = Field(default="", max_length=64)
+    created_at: datetime = Field(sa_column=aware())
+    expires_at: datetime = Field(sa_column=aware())
+    attempts: int = 0
+    used_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    sent: bool = False  # False: the platform's send failed (the row still counts)
+    biz_id: str = Field(default="", max_length=64)
+    sign_name: str = Field(default="", max_length=64)
+    template_code: str = Field(default="", max_length=64)
+    result_code: str = Field(default="", max_length=64)
+
+
+class OrderPayment(SQLModel, table=True):
+    """How an order was confirmed paid: Alipay's notification, the admin's check, or
+    the buyer's return page; and when."""
+
+    __tablename__ = "order_payment"
+    order_id: int = Field(primary_key=True, foreign_key="orders.id")
+    via: str = Field(max_length=16)  # notify | check | return
+    confirmed_at: datetime = Field(sa_column=aware())
+    trade_no: str = Field(default="", max_length=64)
+    notify_id: str = Field(default="", max_length=64)

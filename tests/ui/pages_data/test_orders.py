@@ -113,6 +113,13 @@ async def test_check_payment_creates_the_holding_once(psvc, data, pages_sandbox)
         await press(pilot, "p")
         assert any("already paid" in n for n in notifications(app))
         assert count_rows(psvc, Holding) == holdings + 1
+        # The detail says how and when it was confirmed.
+        select_row(page, lambda r: r.id == order.id)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, DetailDialog)
+        text = " ".join(str(v) for _, v in app.screen.pairs)
+        assert "admin's payment check, 2026-11-25" in text
+        await press(pilot, "escape")
         # Not paid yet: says so with Alipay's status.
         select_row(page, lambda r: r.id == data.orders["unpaid"])
         await press(pilot, "p")

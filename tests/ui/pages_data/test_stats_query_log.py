@@ -65,6 +65,26 @@ async def test_statistics_days_chart_drill_down_and_export(psvc, data):
         assert len(page.loaded.rows) == 30
 
 
+async def test_statistics_count_the_platforms_own_codes(psvc, data):
+    """Verification codes the platform sent are its own: counted apart, in no user's."""
+    from textual.widgets import Static
+
+    from smsconsole.store.models import VerificationCode
+
+    now = psvc.ctx.clock.now()
+    with psvc.store.session() as s:
+        for sent in (True, True, False):
+            s.add(VerificationCode(phone="13912345678", scenario="register", code_hash="x",
+                                   created_at=now, expires_at=now, sent=sent))
+    app = open_app(psvc)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_page(pilot, "0")
+        page = page_of(app, "stats")
+        assert page.loaded.platform_codes == 2
+        totals = str(page.query_one("#stats-totals", Static).render())
+        assert "the platform's own verification codes 2" in totals
+
+
 async def test_record_query_by_phone_and_by_template(psvc, data):
     app = open_app(psvc)
     async with app.run_test(size=SIZE) as pilot:

@@ -371,7 +371,8 @@ class AlipayApi:
         row = self._row(out_no)
         if row is None or not row["notify_url"] or row["status"] == "":
             return 0, "no notify for this trade"
-        data = urllib.parse.urlencode(self.notify_params(row)).encode("utf-8")
+        params = self.notify_params(row)
+        data = urllib.parse.urlencode(params).encode("utf-8")
         req = urllib.request.Request(
             row["notify_url"], data=data, method="POST",
             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
@@ -400,7 +401,40 @@ class AlipayApi:
                 "last_notify_answer=? WHERE out_trade_no=?",
                 (state, attempts, nxt, answer[:100], out_no),
             )
+            db.execute(
+                "INSERT INTO notifications(out_trade_no, notify_id, trade_status, attempt, "
+                "at_ms, status, answer, next_ms) VALUES(?,?,?,?,?,?,?,?)",
+                (out_no, params["notify_id"], params["trade_status"], attempts, real_ms(),
+                 status, answer[:100], nxt),
+            )
         return status, answer
+
+    def notifications(self, limit: int = 500) -> list[dict]:
+        """Every notification POSTed (each retry a row), newest last: what was answered
+        and, after a failure, when the next try is due (0: done or given up)."""
+        with self.s.store.read() as db:
+            cur = db.execute(
+                "SELECT out_trade_no, notify_id, trade_status, attempt, at_ms, status, answer, "
+                "next_ms FROM (SELECT * FROM notifications ORDER BY id DESC LIMIT ?) "
+                "ORDER BY id", (limit,))
+            cols = [c[0] for c in cur.description]
+            rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        for r in rows:
+            r["at"] = china_str(r.pop("at_ms"))
+            nxt = r.pop("next_ms")
+            r["retry_in_ms"] = max(0, nxt - real_ms()) if nxt else 0
+        return rows
+
+    def pay(self, out_no: str) -> dict:
+        """Pay an opened page-pay trade as the buyer would (the cashier's button)."""
+        row = self._row(out_no)
+        if row is None:
+            raise KeyError("unknown out_trade_no (open its page-pay URL first)")
+        if row["status"] == "TRADE_CLOSED":
+            raise ValueError("the trade is closed")
+        row = self.set_status(out_no, "TRADE_SUCCESS")
+        return {"status": row["status"], "trade_no": row["trade_no"],
+                "return_params": self._return_params(row) if row["return_url"] else {}}
 
     def due_notifies(self) -> list[str]:
         with self.s.store.read() as db:

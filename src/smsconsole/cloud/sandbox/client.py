@@ -146,3 +146,8 @@ def close_trade(endpoints: SandboxEndpoints, page_pay_url: str | None = None,
 def send_notify(endpoints: SandboxEndpoints, out_trade_no: str) -> dict:
     """POST the trade's signed async notify to its notify_url now: ``{status, answer}``."""
     return _call(_base(endpoints) + "/alipay/notify", {"out_trade_no": out_trade_no})
+
+
+def pay_trade(endpoints: SandboxEndpoints, out_trade_no: str) -> dict:
+    """Pay an opened page-pay trade as the buyer (control call); the notify follows."""
+    return _call(_base(endpoints) + "/alipay/pay", {"out_trade_no": out_trade_no})

@@ -2,7 +2,8 @@
 real protocol): state inspection, virtual clock, config, faults, reviews, reports, trades.
 
 ``GET  /_sandbox/health``                 → ``{"ok": true, "data_dir": …}``
-``GET  /_sandbox/state[?biz_id=&phone=&summary=1&limit=N]``
+``GET  /_sandbox/state[?biz_id=&phone=&summary=1&limit=N]`` (incl. Alipay trades and
+                                          every notification POSTed, with its answer)
 ``POST /_sandbox/clock``    ``{"now": "<ISO with offset>"[, "hold": true]}`` or ``{"reset": true}``
 ``GET|POST /_sandbox/config``             (POST: partial update, see SandboxConfig)
 ``GET|POST|DELETE /_sandbox/faults``      (POST: a fault spec, see faults.py)
@@ -10,6 +11,9 @@ real protocol): state inspection, virtual clock, config, faults, reviews, report
 ``POST /_sandbox/reports/flush``          make every scheduled report/reply visible now
 ``POST /_sandbox/alipay/notify``          ``{"out_trade_no": …}`` POST its notify now
 ``POST /_sandbox/alipay/close``           ``{"out_trade_no": …}`` close as the buyer would
+``POST /_sandbox/alipay/pay``             ``{"out_trade_no": …}`` pay as the buyer would (the
+                                          trade exists once its page-pay URL was opened);
+                                          the signed notify follows, retried on failure
 """
 
 from __future__ import annotations
@@ -75,6 +79,11 @@ class ControlApi:
                 case ("POST", "/_sandbox/alipay/notify"):
                     status, answer = self.alipay.send_notify(str(payload.get("out_trade_no")))
                     return _json({"status": status, "answer": answer})
+                case ("POST", "/_sandbox/alipay/pay"):
+                    out_no = str(payload.get("out_trade_no"))
+                    if self.alipay._row(out_no) is None:
+                        return _json({"error": "unknown out_trade_no"}, 404)
+                    return _json(self.alipay.pay(out_no))
                 case ("POST", "/_sandbox/alipay/close"):
                     out_no = str(payload.get("out_trade_no"))
                     if self.alipay._row(out_no) is None:
@@ -162,5 +171,6 @@ class ControlApi:
                  "reason": t.reason, "created": china_str(t.created_ms)} for t in templates],
             "queues": {name: st.queues.counts(name) for name in st.queues.queue_names()},
             "trades": self.alipay.trades(),
+            "notifications": self.alipay.notifications(),
             "config": st.config.to_dict(),
         }

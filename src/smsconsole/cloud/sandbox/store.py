@@ -66,6 +66,10 @@ CREATE TABLE IF NOT EXISTS trades(
     notify_state TEXT NOT NULL DEFAULT '', notify_attempts INTEGER NOT NULL DEFAULT 0,
     next_notify_ms INTEGER NOT NULL DEFAULT 0, last_notify_answer TEXT NOT NULL DEFAULT '',
     token TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS notifications(
+    id INTEGER PRIMARY KEY, out_trade_no TEXT NOT NULL, notify_id TEXT NOT NULL,
+    trade_status TEXT NOT NULL, attempt INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+    status INTEGER NOT NULL, answer TEXT NOT NULL, next_ms INTEGER NOT NULL);
 """
 
 QUEUE_DEFAULTS = {

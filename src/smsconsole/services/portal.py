@@ -1,0 +1,155 @@
+"""Self-service for a logged-in customer: the services the console uses, limited to what
+is the customer's own. Another customer's order, signature or template is "not found",
+exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from smsconsole.services.accounts import AccountService
+from smsconsole.services.codes import CodeService
+from smsconsole.services.context import Context
+from smsconsole.services.errors import Conflict, Invalid, NotFound
+from smsconsole.services.orders import OrderService
+from smsconsole.services.packages import PackageService
+from smsconsole.services.stats import StatsFilter, StatsService
+from smsconsole.services.users import get_user, remaining_by_user
+from smsconsole.store.models import (
+    Order,
+    ReviewStatus,
+    SendRecord,
+    Signature,
+)
+
+PAGE_MAX = 200
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _day(value: date | None, field: str) -> date | None:
+    """A day the platform can have data for (far years overflow time arithmetic)."""
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise Invalid("error.date.invalid", field, value=value.isoformat())
+    return value
+
+
+class Portal:
+    """Everything the REST API needs, built once per process from the context."""
+
+    def __init__(self, ctx: Context) -> None:
+        from smsconsole.services import from_context
+        from smsconsole.services.applications import SignatureService, TemplateService
+        from smsconsole.services.settings import SettingsService
+
+        if ctx.cloud is None:
+            from_context(ctx)  # sets ctx.cloud
+        self.ctx = ctx
+        self.settings = SettingsService(ctx)
+        self.codes = CodeService(ctx)
+        self.accounts = AccountService(ctx, self.codes)
+        self.orders = OrderService(ctx, ctx.cloud)
+        self.packages = PackageService(ctx)
+        self.signatures = SignatureService(ctx, ctx.cloud)
+        self.templates = TemplateService(ctx, ctx.cloud)
+        self.stats = StatsService(ctx)
+
+    @classmethod
+    def of(cls, ctx: Context) -> Portal:
+        portal = ctx.extra.get("portal")
+        if portal is None:
+            portal = ctx.extra["portal"] = cls(ctx)
+        return portal
+
+    # --- profile ------------------------------------------------------------------------
+
+    def profile(self, user_id: int) -> dict:
+        with self.ctx.store.read() as s:
+            user = get_user(s, user_id)
+            quota = remaining_by_user(s, [user.id], self.ctx.clock.now())[user.id]
+            return {"id": user.id, "account": user.account, "name": user.name,
+                    "company": user.company, "phone": user.phone, "email": user.email,
+                    "status": user.status.value, "freeze_reason": user.freeze_reason,
+                    "registered_at": user.registered_at,
+                    "max_signatures": user.max_signatures, "max_templates": user.max_templates,
+                    "quota": {t.value: n for t, n in quota.items()}}
+
+    # --- orders -------------------------------------------------------------------------
+
+    def create_order(self, user_id: int, package_id: int, return_url: str = "") -> tuple[Order, str]:
+        order = self.orders.create(user_id, package_id)
+        return order, self.orders.pay_url(order.id, return_url)
+
+    def order(self, user_id: int, order_no: str) -> Order:
+        with self.ctx.store.read() as s:
+            order = s.scalar(select(Order).where(Order.order_no == order_no,
+                                                 Order.user_id == user_id))
+            if order is None:
+                raise NotFound("error.order.not_found", order_no=order_no[:32])
+            return order
+
+    def order_list(self, user_id: int, limit: int = 50) -> list[Order]:
+        with self.ctx.store.read() as s:
+            return list(s.scalars(select(Order).where(Order.user_id == user_id)
+                                  .order_by(Order.created_at.desc(), Order.id.desc())
+                                  .limit(min(limit, PAGE_MAX))))
+
+    # --- signatures and templates ---------------------------------------------------------
+
+    def _own(self, model, user_id: int, app_id: int):
+        with self.ctx.store.read() as s:
+            app = s.get(model, app_id)
+            if app is None or app.user_id != user_id:
+                kind = "signature" if model is Signature else "template"
+                raise NotFound(f"error.{kind}.not_found", id=app_id)
+            return app
+
+    def applications(self, model, user_id: int) -> list:
+        with self.ctx.store.read() as s:
+            return list(s.scalars(select(model).where(model.user_id == user_id)
+                                  .order_by(model.applied_at.desc(), model.id.desc())))
+
+    def delete_application(self, model, user_id: int, app_id: int) -> None:
+        """A customer withdraws a pending or rejected application (approved ones may carry
+        sends; the admin removes those)."""
+        self._own(model, user_id, app_id)
+        with self.ctx.store.session() as s:
+            app = s.scalar(select(model).where(model.id == app_id).with_for_update())
+            if app is None:
+                return
+            if app.status not in (ReviewStatus.PENDING, ReviewStatus.REJECTED):
+                raise Conflict("error.application.not_deletable")
+            s.delete(app)
+
+    # --- records and statistics ---------------------------------------------------------
+
+    def records(self, user_id: int, biz_id: str = "", phone: str = "",
+                first: date | None = None, last: date | None = None,
+                limit: int = 50) -> list[SendRecord]:
+        from smsconsole.services import validation as v
+
+        first, last = _day(first, "from"), _day(last, "to")
+        v.date_order(first, last, "to")
+        stmt = select(SendRecord).where(SendRecord.user_id == user_id)
+        if biz_id:
+            stmt = stmt.where(SendRecord.biz_id == biz_id)
+        if phone:
+            stmt = stmt.where(SendRecord.phone == v.mobile(phone, "phone"))
+        if first:
+            stmt = stmt.where(SendRecord.send_time >= self.ctx.clock.day_start(first))
+        if last:
+            stmt = stmt.where(SendRecord.send_time
+                              < self.ctx.clock.day_start(last + timedelta(days=1)))
+        with self.ctx.store.read() as s:
+            return list(s.scalars(stmt.order_by(SendRecord.send_time.desc(),
+                                                SendRecord.id.desc())
+                                  .limit(min(limit, PAGE_MAX))))
+
+    def daily(self, user_id: int, first: date | None, last: date | None):
+        first, last = _day(first, "from"), _day(last, "to")
+        last = last or self.ctx.clock.today()
+        first = first or last - timedelta(days=29)
+        if (last - first).days > 366:
+            raise Invalid("error.stats.range_too_long", "from", max=366)
+        return self.stats.daily(first, last, StatsFilter(user_id=user_id))

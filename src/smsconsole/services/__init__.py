@@ -24,6 +24,7 @@ from smsconsole.services.holdings import HoldingService
 from smsconsole.services.orders import OrderService
 from smsconsole.services.packages import PackageService
 from smsconsole.services.records import RecordService
+from smsconsole.services.risk import RiskService
 from smsconsole.services.secrets import SecretBox
 from smsconsole.services.sending import SendService
 from smsconsole.services.settings import SettingsService
@@ -49,6 +50,7 @@ class Services:
     stats: StatsService
     adminlog: AdminLogService
     exports: ExportService
+    risk: RiskService
 
     @property
     def store(self) -> Store:
@@ -68,7 +70,7 @@ def from_context(ctx: Context) -> Services:
         orders=OrderService(ctx, cloud), signatures=SignatureService(ctx, cloud),
         templates=TemplateService(ctx, cloud), sending=SendService(ctx, cloud),
         records=RecordService(ctx), stats=StatsService(ctx), adminlog=AdminLogService(ctx),
-        exports=ExportService(ctx),
+        exports=ExportService(ctx), risk=RiskService(ctx, cloud),
     )
 
 

@@ -220,6 +220,7 @@ class ReportWorker:
                 if kind == "report" and time.monotonic() - self._last_pending > PENDING_EVERY:
                     self._last_pending = time.monotonic()
                     self.retry_pending()
+                    self.services.risk.release_due()  # promotions held for quiet hours
                 backoff.reset()
                 failures = 0
                 if self.health.error:

@@ -358,7 +358,7 @@ def test_import_with_bad_lines_imports_nothing_unless_asked(cloud_services, admi
     lines = ["# blacklist", "13700000801", "not a number", "", "13700000802,骚扰", "12"]
     with pytest.raises(Invalid) as info:
         svc.risk.import_numbers(admin, lines)
-    assert info.value.field == "file" and "3, 6" in info.value.message("en")
+    assert info.value.field == "path" and "3, 6" in info.value.message("en")
     assert svc.risk.numbers() == []
     result = svc.risk.import_numbers(admin, lines, partial=True)
     assert (result.added, result.existing, [no for no, _ in result.bad]) == (2, 0, [3, 6])

@@ -661,9 +661,9 @@ class RiskService:
     def _import(self, actor, action, good, bad, partial, store) -> ImportResult:
         if bad and not partial:
             shown = ", ".join(str(no) for no, _ in bad[:20]) + (" …" if len(bad) > 20 else "")
-            raise Invalid("error.risk.import_bad_lines", "file", lines=shown, count=len(bad))
+            raise Invalid("error.risk.import_bad_lines", "path", lines=shown, count=len(bad))
         if not good:
-            raise Invalid("error.risk.import_empty", "file")
+            raise Invalid("error.risk.import_empty", "path")
         with self.ctx.store.session() as s:
             added, existing = store(s, good)
             adminlog.record(s, self.ctx, actor, action, target_type="risk",
@@ -811,6 +811,22 @@ class RiskService:
                 if day in out and rule in out[day]:
                     out[day][rule] = int(n or 0)
         return sorted(out.items())
+
+
+def read_lines(path: str, field: str = "path") -> list[str]:
+    """The lines of an import file (UTF-8, BOM allowed); ``Invalid`` on ``field`` when it
+    cannot be read."""
+    from pathlib import Path
+
+    raw = (path or "").strip()
+    if not raw:
+        raise Invalid("error.field.required", field)
+    try:
+        return Path(raw).expanduser().read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise Invalid("error.risk.file_missing", field, path=raw) from None
+    except (OSError, UnicodeDecodeError):
+        raise Invalid("error.risk.file_unreadable", field, path=raw) from None
 
 
 def _content_lines(lines: list[str]):

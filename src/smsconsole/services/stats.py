@@ -84,6 +84,7 @@ class Dashboard:
     pending_reports: int
     kept_aside: int
     at: datetime
+    held_tasks: int = 0  # risk control: tasks waiting for review
 
 
 class StatsService:
@@ -160,6 +161,7 @@ class StatsService:
         from smsconsole.services.applications import SignatureService, TemplateService
         from smsconsole.services.holdings import HoldingService
         from smsconsole.services.records import RecordService
+        from smsconsole.services.risk import RiskService
         from smsconsole.store.models import KeptAside
 
         today = self.ctx.clock.today()
@@ -179,4 +181,5 @@ class StatsService:
             low_quota=self.low_quota(), expiring=holdings.expiring(7),
             workers=workers, pending_reports=RecordService(self.ctx).pending_report_count(),
             kept_aside=kept, at=self.ctx.clock.now(),
+            held_tasks=RiskService(self.ctx).waiting_count(),
         )

@@ -341,6 +341,22 @@ def test_blocked_words_refuse_the_task_whatever_the_spacing(cloud_services, admi
     assert svc.sending.send(request(svc, who, f.phones(1, 600), value="发票已开")).refused == {}
 
 
+def test_a_word_added_or_removed_applies_to_the_next_send(cloud_services, admin):
+    """The word list is cached per process; every change to it is seen at once."""
+    svc = cloud_services
+    who = sender(svc, admin)
+    f.quota(svc, admin, who.user_id, 100)
+    assert svc.sending.send(request(svc, who, f.phones(1, 650), value="新词")).refused == {}
+    word = svc.risk.add_word(admin, "新词")
+    with pytest.raises(RiskRefused):
+        svc.sending.send(request(svc, who, f.phones(1, 651), value="新 词"))
+    svc.risk.remove_word(admin, word.id)
+    assert svc.sending.send(request(svc, who, f.phones(1, 652), value="新词")).refused == {}
+    svc.risk.import_words(admin, ["旧词", "新词"])
+    with pytest.raises(RiskRefused):
+        svc.sending.send(request(svc, who, f.phones(1, 653), value="新词"))
+
+
 def test_blacklisted_numbers_are_dropped(cloud_services, admin):
     svc = cloud_services
     who = sender(svc, admin)

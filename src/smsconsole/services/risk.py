@@ -39,6 +39,7 @@ from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound, Refused
 from smsconsole.services.users import get_user
+from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     AppSetting,
     DailyStat,
@@ -93,7 +94,8 @@ class RiskRefused(Refused):
 
 @dataclass
 class RiskSettings:
-    """Every setting of the rules. Caps and limits: 0 = off."""
+    """Every setting of the rules. Caps and limits: 0 = off. (``words_version`` is the
+    blocked-word list's version, read with them.)"""
 
     enabled: bool = True  # master switch (all rules)
     verification_minute: int = 1  # platform-wide, per number (Aliyun's defaults)
@@ -114,11 +116,13 @@ class RiskSettings:
     volume_multiple: int = 10  # held above this × the customer's 30-day daily average...
     volume_floor: int = 1000  # ...when the task has more numbers than this
     volume_absolute: int = 50_000  # held above this many numbers whatever the average
+    words_version: str = field(default="0", compare=False, repr=False)  # not a setting
 
     def cap(self, sms_type: SmsType, window: str) -> int:
         return getattr(self, f"{sms_type.value}_{window}", 0)
 
 
+SETTING_FIELDS = [f for f in fields(RiskSettings) if f.name != "words_version"]
 QUIET_MODES = ("off", "hold", "refuse")
 _BOOLS = {"enabled", "volume_hold"}
 _TEXTS = {"quiet_mode", "quiet_start", "quiet_end"}
@@ -129,10 +133,12 @@ def _to_store(value) -> str:
 
 
 def load_settings(s: Session) -> RiskSettings:
-    rows = dict(s.execute(select(AppSetting.key, AppSetting.value)
-                          .where(AppSetting.key.like(_PREFIX + "%"))).all())
+    """The settings (one plain query: every send reads them)."""
+    rows = dict(Driver(s).rows("SELECT key, value FROM app_setting WHERE key LIKE ?",
+                               (_PREFIX + "%",)))
     out = RiskSettings()
-    for f in fields(RiskSettings):
+    out.words_version = rows.get(_PREFIX + "words_version", "0")
+    for f in SETTING_FIELDS:
         raw = rows.get(_PREFIX + f.name)
         if raw is None:
             continue
@@ -152,7 +158,7 @@ def validate_settings(data: dict) -> RiskSettings:
     """Settings from a form (strings or values); the first bad field raises ``Invalid``
     naming it."""
     out = RiskSettings()
-    for f in fields(RiskSettings):
+    for f in SETTING_FIELDS:
         if f.name not in data:
             continue
         raw = data[f.name]
@@ -211,13 +217,45 @@ def normalize_text(raw: str) -> str:
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
 
 
-def blocked_word(s: Session, content: str) -> str | None:
-    """The first blocked word found in ``content`` (its listed form), else None."""
+_WORDS_VERSION = _PREFIX + "words_version"  # bumped with every change to the list
+_words_cache: dict[str, tuple[str, list[tuple[str, str]]]] = {}  # db url -> (version, words)
+
+
+def _bump_words(s: Session) -> None:
+    """In the transaction that changes the list: a new version, so every process's cached
+    list (checked on each send with the settings, no extra query) is read again."""
+    import uuid
+
+    token = uuid.uuid4().hex  # never reused, even by a database rebuilt under the same URL
+    row = s.get(AppSetting, _WORDS_VERSION, with_for_update=True)
+    if row is None:
+        s.add(AppSetting(key=_WORDS_VERSION, value=token))
+    else:
+        row.value = token
+
+
+def _word_list(s: Session, version: str) -> list[tuple[str, str]]:
+    key = str(s.get_bind().url)
+    cached = _words_cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    words = [(w, n) for w, n in s.execute(select(RiskWord.word, RiskWord.norm)
+                                          .order_by(RiskWord.id)) if n]
+    _words_cache[key] = (version, words)
+    return words
+
+
+def blocked_word(s: Session, content: str, version: str | None = None) -> str | None:
+    """The first blocked word found in ``content`` (its listed form), else None.
+    ``version``: the list's version from the settings (None: read it now)."""
     norm = normalize_text(content)
     if not norm:
         return None
-    for word, w_norm in s.execute(select(RiskWord.word, RiskWord.norm).order_by(RiskWord.id)):
-        if w_norm and w_norm in norm:
+    if version is None:
+        row = s.get(AppSetting, _WORDS_VERSION)
+        version = row.value if row else "0"
+    for word, w_norm in _word_list(s, version):
+        if w_norm in norm:
             return word
     return None
 
@@ -265,13 +303,16 @@ def _frequency(s: Session, ctx: Context, st: RiskSettings, user_id: int, sms_typ
               "day": ctx.clock.day_start(ctx.clock.day_of(now))}
     since = min(starts[w] for w, c in caps.items() if c)
     counts = {w: Counter() for w in WINDOWS}
+    db = Driver(s)  # plain SQL: the hot path of every send (ix_record_phone_time)
+    scope = "" if platform else " AND user_id = ?"
     for start in range(0, len(phones), 900):
-        stmt = (select(SendRecord.phone, SendRecord.send_time)
-                .where(SendRecord.phone.in_(phones[start:start + 900]),
-                       SendRecord.send_time >= since, SendRecord.sms_type == sms_type))
-        if not platform:
-            stmt = stmt.where(SendRecord.user_id == user_id)
-        for phone, sent in s.execute(stmt):
+        chunk = phones[start:start + 900]
+        rows = db.rows(f"SELECT phone, send_time FROM send_record WHERE phone IN "
+                       f"({db.marks(len(chunk))}) AND send_time >= ? AND sms_type = ?{scope}",
+                       [*chunk, db.time_in(since), sms_type.value,
+                        *(() if platform else (user_id,))])
+        for phone, raw in rows:
+            sent = db.time_out(raw)
             for w in WINDOWS:
                 if caps[w] and sent >= starts[w]:
                     counts[w][phone] += 1
@@ -279,10 +320,11 @@ def _frequency(s: Session, ctx: Context, st: RiskSettings, user_id: int, sms_typ
 
 
 def _customer_limits(s: Session, st: RiskSettings, user_id: int) -> tuple[int, int]:
-    row = s.get(RiskLimit, user_id)
-    day = row.day_limit if row and row.day_limit is not None else st.day_limit
-    month = row.month_limit if row and row.month_limit is not None else st.month_limit
-    return day, month
+    rows = Driver(s).rows("SELECT day_limit, month_limit FROM risk_limit WHERE user_id = ?",
+                          (user_id,))
+    own_day, own_month = rows[0] if rows else (None, None)
+    return (st.day_limit if own_day is None else own_day,
+            st.month_limit if own_month is None else own_month)
 
 
 def _volumes(s: Session, ctx: Context, user_id: int, today: date) -> tuple[int, int, float]:
@@ -290,10 +332,10 @@ def _volumes(s: Session, ctx: Context, user_id: int, today: date) -> tuple[int, 
     from the daily rollup (one short index read)."""
     month_start = today.replace(day=1)
     first = min(month_start, today - timedelta(days=30))
-    per_day = dict(s.execute(select(DailyStat.day, func.sum(DailyStat.total))
-                             .where(DailyStat.user_id == user_id, DailyStat.day >= first,
-                                    DailyStat.day <= today)
-                             .group_by(DailyStat.day)).all())
+    db = Driver(s)
+    per_day = {d if isinstance(d, date) else date.fromisoformat(d): n for d, n in db.rows(
+        "SELECT day, SUM(total) FROM daily_stat WHERE user_id = ? AND day >= ? AND day <= ? "
+        "GROUP BY day", (user_id, db.day_in(first), db.day_in(today)))}
     month = sum(int(n or 0) for d, n in per_day.items() if d >= month_start)
     before = sum(int(n or 0) for d, n in per_day.items()
                  if today - timedelta(days=30) <= d < today)
@@ -316,7 +358,7 @@ def screen(s: Session, ctx: Context, p, now: datetime) -> Verdict:
         exc.hits = verdict.hits + [(rule, 1, str(params.get("detail", ""))[:256])]
         return exc
 
-    word = blocked_word(s, p.content)
+    word = blocked_word(s, p.content, st.words_version)
     if word is not None:
         raise refuse("error.risk.blocked_word", BLACK_KEY, "word", word=word, detail=word)
     if sms_type == SmsType.PROMOTION and st.quiet_mode != "off":
@@ -331,9 +373,11 @@ def screen(s: Session, ctx: Context, p, now: datetime) -> Verdict:
 
     phones = p.phones
     black: set[str] = set()
+    db = Driver(s)
     for start in range(0, len(phones), 900):
-        black.update(s.scalars(select(RiskBlacklist.phone)
-                               .where(RiskBlacklist.phone.in_(phones[start:start + 900]))))
+        chunk = phones[start:start + 900]
+        black.update(r[0] for r in db.rows(
+            f"SELECT phone FROM risk_blacklist WHERE phone IN ({db.marks(len(chunk))})", chunk))
     over = _frequency(s, ctx, st, user_id, sms_type, [x for x in phones if x not in black], now)
     for phone in phones:
         if phone in black:
@@ -472,14 +516,14 @@ class RiskService:
         """Validate every field (``Invalid`` names the first bad one, nothing saved),
         then store the changes with the admin log in one transaction."""
         current = self.settings()
-        merged = {f.name: getattr(current, f.name) for f in fields(RiskSettings)}
+        merged = {f.name: getattr(current, f.name) for f in SETTING_FIELDS}
         merged.update(data)
         new = validate_settings(merged)
         with self.ctx.store.session() as s:
             old = load_settings(s)
             changed = adminlog.changes(
-                {f.name: getattr(old, f.name) for f in fields(RiskSettings)},
-                {f.name: getattr(new, f.name) for f in fields(RiskSettings)})
+                {f.name: getattr(old, f.name) for f in SETTING_FIELDS},
+                {f.name: getattr(new, f.name) for f in SETTING_FIELDS})
             if not changed:
                 return new
             for name in changed:
@@ -553,6 +597,7 @@ class RiskService:
             row = RiskWord(word=word, norm=norm, created_at=self.ctx.clock.now())
             s.add(row)
             s.flush()
+            _bump_words(s)
             adminlog.record(s, self.ctx, actor, "risk.word.add", target_type="risk_word",
                             target_id=row.id, target=word)
             return row
@@ -563,6 +608,7 @@ class RiskService:
             if row is None:
                 raise NotFound("error.risk.word_not_found", id=word_id)
             s.delete(row)
+            _bump_words(s)
             adminlog.record(s, self.ctx, actor, "risk.word.remove", target_type="risk_word",
                             target_id=word_id, target=row.word)
 
@@ -597,6 +643,8 @@ class RiskService:
         now = self.ctx.clock.now()
         new = [RiskWord(word=w, norm=n, created_at=now) for n, w in good.items() if n not in have]
         s.add_all(new)
+        if new:
+            _bump_words(s)
         return len(new), len(have)
 
     # blacklist

@@ -473,3 +473,22 @@ def test_reject_shows_the_reason_in_the_records_list(cloud_services, admin):
     row = svc.records.records().rows[0]
     assert row.task_id == out.task_id and row.err_msg == "疑似营销轰炸"
     assert timedelta(0) <= svc.ctx.clock.now() - row.send_time
+
+
+def test_the_worker_releases_quiet_hour_holds_once_the_window_ends(cloud_services, admin,
+                                                                     clock):
+    from smsconsole.services.worker import ReportWorker
+
+    svc = cloud_services
+    who = sender(svc, admin)
+    f.quota(svc, admin, who.user_id, 10, SmsType.PROMOTION)
+    svc.risk.save_settings(admin, {"quiet_mode": "hold"})
+    clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # 23:00 in Shanghai
+    held = svc.sending.send(request(svc, who, f.phones(2, 1500), SmsType.PROMOTION))
+    assert held.status == TaskStatus.HELD
+    ReportWorker(svc, wait_seconds=0).run(once=True, max_seconds=30, kinds=("report",))
+    assert svc.records.task(held.task_id).status == TaskStatus.HELD  # still night
+    clock.set(datetime(2026, 11, 26, 0, 1, tzinfo=UTC))  # 08:01
+    ReportWorker(svc, wait_seconds=0).run(once=True, max_seconds=30, kinds=("report",))
+    assert svc.records.task(held.task_id).status == TaskStatus.SUBMITTED
+    assert svc.risk.held("released")[0].task_id == held.task_id

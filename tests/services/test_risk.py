@@ -492,3 +492,17 @@ def test_the_worker_releases_quiet_hour_holds_once_the_window_ends(cloud_service
     ReportWorker(svc, wait_seconds=0).run(once=True, max_seconds=30, kinds=("report",))
     assert svc.records.task(held.task_id).status == TaskStatus.SUBMITTED
     assert svc.risk.held("released")[0].task_id == held.task_id
+
+
+def test_a_held_verification_code_is_masked_on_screen(cloud_services, admin):
+    svc = cloud_services
+    who = sender(svc, admin)
+    f.quota(svc, admin, who.user_id, 10, SmsType.VERIFICATION)
+    svc.risk.save_settings(admin, {"volume_hold": True, "volume_absolute": 1,
+                                   "volume_floor": 0, "verification_minute": 0})
+    out = svc.sending.send(request(svc, who, [number(), number()], SmsType.VERIFICATION,
+                                   verification_sign(svc), value="583914"))
+    assert out.status == TaskStatus.HELD
+    shown = svc.risk.held_task(out.task_id).content
+    assert "583914" not in shown and "******" in shown
+    assert "583914" not in svc.risk.held()[0].content

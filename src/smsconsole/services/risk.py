@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
@@ -482,6 +482,19 @@ class HeldRow:
     content: str
     status: str
     reason: str
+    sms_type: SmsType
+
+
+_CODE = re.compile(r"\d{4,8}")
+
+
+def _held_row(row) -> HeldRow:
+    """A held task as the console shows it: a verification code in the content is masked
+    (codes are secrets, never on a screen)."""
+    held = HeldRow(*row)
+    if held.sms_type == SmsType.VERIFICATION:
+        held = replace(held, content=_CODE.sub(lambda m: "*" * len(m.group(0)), held.content))
+    return held
 
 
 @dataclass(frozen=True)
@@ -725,7 +738,8 @@ class RiskService:
     def _held_select(self):
         return (select(RiskHold.task_id, RiskHold.user_id, User.account, User.name,
                        RiskHold.created_at, RiskHold.kind, RiskHold.detail, RiskHold.hold_until,
-                       SendTask.numbers, SendTask.content, RiskHold.status, RiskHold.reason)
+                       SendTask.numbers, SendTask.content, RiskHold.status, RiskHold.reason,
+                       SendTask.sms_type)
                 .join(User, User.id == RiskHold.user_id)
                 .join(SendTask, SendTask.id == RiskHold.task_id))
 
@@ -734,14 +748,14 @@ class RiskService:
             stmt = self._held_select().order_by(RiskHold.created_at, RiskHold.task_id)
             if status:
                 stmt = stmt.where(RiskHold.status == status)
-            return [HeldRow(*r) for r in s.execute(stmt.limit(limit))]
+            return [_held_row(r) for r in s.execute(stmt.limit(limit))]
 
     def held_task(self, task_id: int) -> HeldRow:
         with self.ctx.store.read() as s:
             row = s.execute(self._held_select().where(RiskHold.task_id == task_id)).first()
             if row is None:
                 raise NotFound("error.risk.hold_not_found", id=task_id)
-            return HeldRow(*row)
+            return _held_row(row)
 
     def waiting_count(self) -> int:
         with self.ctx.store.read() as s:

@@ -23,7 +23,7 @@ Writing a page (one module per menu, ``screens/<module>.py``)
   e.g. ``users.col.account``), both languages. Footer labels of bindings come from
   ``key.<binding id>`` (see ``widgets.labels``). ``on_language_changed()`` re-labels
   anything that is not a ``Tr``/``PagedTable``/``FormView`` (those follow by themselves).
-* Keys: the shell owns digits ``0``-``9``, the capitals ``C A P F L X``, ``?``, ``esc``,
+* Keys: the shell owns digits ``0``-``9``, the capitals ``C A P F L R X``, ``?``, ``esc``,
   ``ctrl+l``, ``ctrl+p`` and ``ctrl+q``; don't bind those in pages. Page conventions
   (k9s/lazygit): ``enter`` open/view, ``n`` new, ``e`` edit, ``d`` delete (with a
   ConfirmDialog naming what goes), ``/`` filter, ``r`` refresh, ``x`` export,
@@ -86,6 +86,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("stats", "0", "menu.stats", _S + "statistics", "StatisticsPage", "menu.group.stats"),
     MenuEntry("query", "F", "menu.query", _S + "record_query", "RecordQueryPage",
               "menu.group.stats"),
+    MenuEntry("risk", "R", "menu.risk", _S + "risk_control", "RiskControlPage"),
     MenuEntry("adminlog", "L", "menu.adminlog", _S + "admin_log", "AdminLogPage"),
 ]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -162,7 +163,9 @@ class HomePage(MenuPage):
     def _draw(self) -> None:
         d = self.dashboard
         self.query_one("#home-quota", Static).update(self._quota_table(d))
-        self.query_one("#home-basic", Static).update(self._basic_table(d))
+        held = Text(t("home.risk.waiting", n=num(d.held_tasks if d else None, blank="—")),
+                    style="bold yellow" if d and d.held_tasks else "")
+        self.query_one("#home-basic", Static).update(Group(self._basic_table(d), held))
         for kind in ("signatures", "templates"):
             counts = getattr(d, kind, None) or {}
             by_value = {getattr(k, "value", k): (k, n) for k, n in counts.items()}

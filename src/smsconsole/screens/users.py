@@ -140,6 +140,13 @@ class UsersPage(MenuPage):
             self.show_detail(row)
 
     def show_detail(self, row) -> None:
+        """The user with their risk-control side (limits, opt-outs, recent hits)."""
+        self.run_service(self.services.risk.customer, row.id, group="detail",
+                         on_done=lambda risk: self._show_detail(row, risk))
+
+    def _show_detail(self, row, risk) -> None:
+        from smsconsole.screens.risk_control import customer_pairs
+
         pairs: list[tuple[str, Any]] = [
             ("users.col.account", row.account), ("users.col.name", row.name),
             ("users.col.company", row.company), ("users.col.phone", row.phone),
@@ -153,11 +160,13 @@ class UsersPage(MenuPage):
         pairs += [("users.f.max_signatures", row.max_signatures),
                   ("users.f.max_templates", row.max_templates)]
         pairs += [(f"users.col.q_{st.value}", row.remaining.get(st, 0)) for st in QUOTA_COLUMNS]
+        pairs += customer_pairs(risk)
         actions = [("e", "key.users.edit", "edit"), ("a", "key.users.allocate", "allocate"),
                    ("h", "key.users.holdings", "holdings"),
                    ("s", "key.users.signatures", "signatures"),
                    ("t", "key.users.templates", "templates"),
                    ("k", "key.users.gateway", "gateway"),
+                   ("l", "key.users.limits", "limits"),
                    ("z", "users.action.restore" if row.status == UserStatus.FROZEN
                     else "users.action.freeze", "freeze")]
 
@@ -167,6 +176,11 @@ class UsersPage(MenuPage):
 
         self.app.push_screen(DetailDialog("users.detail.title", pairs, actions=actions,
                                           account=row.account), chosen)
+
+    def _limits(self, row) -> None:
+        from smsconsole.screens.risk_control import edit_limits
+
+        edit_limits(self, row)
 
     # --- actions on the selected user ---------------------------------------------------
 

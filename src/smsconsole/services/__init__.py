@@ -26,6 +26,7 @@ from smsconsole.services.orders import OrderService
 from smsconsole.services.packages import PackageService
 from smsconsole.services.pushes import PushService
 from smsconsole.services.records import RecordService
+from smsconsole.services.risk import RiskService
 from smsconsole.services.secrets import SecretBox
 from smsconsole.services.sending import SendService
 from smsconsole.services.settings import SettingsService
@@ -53,6 +54,7 @@ class Services:
     exports: ExportService
     keys: AccessKeyService
     pushes: PushService
+    risk: RiskService
 
     @property
     def store(self) -> Store:
@@ -73,7 +75,7 @@ def from_context(ctx: Context) -> Services:
         templates=TemplateService(ctx, cloud), sending=SendService(ctx, cloud),
         records=RecordService(ctx), stats=StatsService(ctx), adminlog=AdminLogService(ctx),
         exports=ExportService(ctx), keys=AccessKeyService(ctx),
-        pushes=PushService(ctx),
+        pushes=PushService(ctx), risk=RiskService(ctx, cloud),
     )
 
 

@@ -26,14 +26,14 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from smsconsole.cloud.segments import count_segments, full_text
-from smsconsole.services import rollups
+from smsconsole.services import risk, rollups
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid, NotFound, Refused
@@ -107,6 +107,7 @@ class SendOutcome:
     result_code: str
     result_message: str
     biz_ids: list[str]
+    refused: dict[str, str] = field(default_factory=dict)  # number -> risk control's code
 
 
 @dataclass
@@ -230,9 +231,10 @@ class SendService:
 
     def send(self, req: SendRequest) -> SendOutcome:
         now = self.ctx.clock.now()
-        with self.ctx.store.session() as s:
+        with risk.counting_refusals(self.ctx), self.ctx.store.session() as s:
             get_user(s, req.user_id, lock=True)  # serializes this user's sends (PG)
             p = self._prepare(s, req)
+            verdict = risk.screen(s, self.ctx, p, now)  # may drop numbers, hold or refuse
             holding_ids = self._charge(s, p, now)
             task = SendTask(user_id=p.user_id, created_at=now, sign_name=p.sign_name,
                             template_id=p.template.id, template_code=p.template.code,
@@ -240,10 +242,11 @@ class SendService:
                             content=p.content, params_json=p.params_json,
                             numbers=len(p.phones), invalid_numbers=len(p.invalid),
                             duplicate_numbers=p.duplicates, opted_out_numbers=p.opted_out,
-                            segments_each=p.segments, status=TaskStatus.SENDING, beat_at=now,
-                            out_id=req.out_id)
+                            segments_each=p.segments, status=verdict.task_status,
+                            beat_at=now, out_id=req.out_id)
             s.add(task)
             s.flush()
+            risk.attach(s, self.ctx, task, verdict, now)
             base = dict(task_id=task.id, user_id=p.user_id, sign_name=p.sign_name,
                         template_code=p.template.code, sms_type=p.template.sms_type,
                         segments=p.segments, status=DeliveryStatus.PENDING, send_time=now,
@@ -257,7 +260,9 @@ class SendService:
                               p.template.code, p.template.sms_type.value,
                               {"total": len(p.phones), "segments": len(p.phones) * p.segments})])
             task_id = task.id
-        return self._dispatch(task_id, p, now, nonce)
+        if verdict.held:
+            return risk.held_outcome(SendOutcome, task_id, p, verdict)
+        return replace(self._dispatch(task_id, p, now, nonce), refused=verdict.refused)
 
     def send_by_code(self, user_id: int, template_code: str, sign_name: str,
                      phones: list[str], params: dict[str, str], out_id: str = "") -> SendOutcome:

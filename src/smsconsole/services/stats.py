@@ -88,6 +88,7 @@ class Dashboard:
     gateway_requests: int = 0
     gateway_errors: int = 0
     failing_pushes: int = 0
+    held_tasks: int = 0  # risk control: tasks waiting for review
 
 
 class StatsService:
@@ -165,6 +166,7 @@ class StatsService:
         from smsconsole.services.applications import SignatureService, TemplateService
         from smsconsole.services.holdings import HoldingService
         from smsconsole.services.records import RecordService
+        from smsconsole.services.risk import RiskService
         from smsconsole.store.models import KeptAside
 
         today = self.ctx.clock.today()
@@ -184,6 +186,7 @@ class StatsService:
             low_quota=self.low_quota(), expiring=holdings.expiring(7),
             workers=workers, pending_reports=RecordService(self.ctx).pending_report_count(),
             kept_aside=kept, at=self.ctx.clock.now(), **self._gateway(),
+            held_tasks=RiskService(self.ctx).waiting_count(),
         )
 
     def _gateway(self) -> dict:

@@ -334,6 +334,7 @@ class ReportWorker:
                 if kind == "report" and time.monotonic() - self._last_pending > PENDING_EVERY:
                     self._last_pending = time.monotonic()
                     self.retry_pending()
+                    self.services.risk.release_due()  # promotions held for quiet hours
                 if kind == "report" and time.monotonic() - self._last_reconcile > RECONCILE_EVERY:
                     self._last_reconcile = time.monotonic()
                     self.reconcile()

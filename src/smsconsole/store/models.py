@@ -79,6 +79,7 @@ class TaskStatus(StrEnum):
     REJECTED = "rejected"  # Aliyun refused the call; every record failed
     SENDING = "sending"  # quota charged, the call is under way
     UNKNOWN = "unknown"  # some calls' outcome is unknown: the worker asks the cloud
+    HELD = "held"  # quota charged, held by risk control until released or rejected
 
 
 class QueueMode(StrEnum):
@@ -759,3 +760,72 @@ class OrderPayment(SQLModel, table=True):
     confirmed_at: datetime = Field(sa_column=aware())
     trade_no: str = Field(default="", max_length=64)
     notify_id: str = Field(default="", max_length=64)
+
+
+# --- risk control (风控, product.md §7) ---------------------------------------------
+
+
+class RiskLimit(SQLModel, table=True):
+    """A customer's own daily/monthly message limits (None = the platform default)."""
+
+    __tablename__ = "risk_limit"
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    day_limit: int | None = None
+    month_limit: int | None = None
+    updated_at: datetime = Field(sa_column=aware())
+
+
+class RiskBlacklist(SQLModel, table=True):
+    """A number no customer may send to (the platform's blacklist)."""
+
+    __tablename__ = "risk_blacklist"
+    phone: str = Field(primary_key=True, max_length=20)
+    note: str = Field(default="", max_length=256)
+    created_at: datetime = Field(sa_column=aware())
+
+
+class RiskWord(SQLModel, table=True):
+    """A blocked word; ``norm`` is its matching form (NFKC, casefolded, no spaces or
+    punctuation), unique."""
+
+    __tablename__ = "risk_word"
+    id: int | None = Field(default=None, primary_key=True)
+    word: str = Field(max_length=64)
+    norm: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=aware())
+
+
+class RiskHold(SQLModel, table=True):
+    """A task held by risk control: released (sent then) or rejected with a reason."""
+
+    __tablename__ = "risk_hold"
+    __table_args__ = (Index("ix_risk_hold_status", "status", "created_at"),)
+    task_id: int = Field(primary_key=True, foreign_key="send_task.id")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    kind: str = Field(max_length=16)  # quiet_hours | volume
+    detail: str = Field(default="", max_length=256)
+    created_at: datetime = Field(sa_column=aware())
+    hold_until: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    status: str = Field(default="waiting", max_length=16)  # waiting | released | rejected
+    decided_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
+    decided_by: str = Field(default="", max_length=64)
+    reason: str = Field(default="", max_length=256)
+
+
+class RiskEvent(SQLModel, table=True):
+    """One rule hit: a send refused in whole or in part, or held. ``count`` is how many
+    numbers (per-number rules) or 1 (task rules); ``day`` is the platform day."""
+
+    __tablename__ = "risk_event"
+    __table_args__ = (
+        Index("ix_risk_event_day_rule", "day", "rule"),
+        Index("ix_risk_event_user_at", "user_id", "at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=aware())
+    day: date
+    user_id: int
+    rule: str = Field(max_length=16)
+    task_id: int | None = None
+    count: int = 1
+    detail: str = Field(default="", max_length=256)

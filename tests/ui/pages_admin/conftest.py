@@ -26,7 +26,7 @@ __all__ = ["SIZE", "settle", "Seed", "open_page", "running"]
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # the ``clock`` fixture's time
 
 PAGE_KEYS = {"site": "C", "access": "A", "payment": "P", "users": "2", "signatures": "3",
-             "templates": "4", "packages": "5"}
+             "templates": "4", "packages": "5", "risk": "R", "home": "1"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from smsconsole import __version__
+from tests.store.test_store import head
 
 
 def run(args, data_dir, stdin="", env=None, timeout=120):
@@ -38,7 +39,7 @@ def test_setup_sandbox_then_upgrade_then_refuse_twice(tmp_path):
     assert "ops@example.com" in first.stdout and "sandbox" in first.stdout
     assert (tmp_path / "smsconsole.db").exists()
     up = run(["db", "upgrade"], tmp_path)
-    assert up.returncode == 0 and "0002" in up.stdout
+    assert up.returncode == 0 and head() in up.stdout
     again = run(args, tmp_path, stdin="Secret123\n")
     assert again.returncode == 1
     assert again.stderr.count("\n") == 1 and "already set up" in again.stderr
@@ -86,7 +87,7 @@ def test_setup_and_upgrade_on_postgres(tmp_path, pg_server):
                     stdin="Secret123\n")
         assert setup.returncode == 0, setup.stderr
         cur = run(["--db", url, "db", "current"], tmp_path)
-        assert cur.stdout.strip() == "0002"
+        assert cur.stdout.strip() == head()
     finally:
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

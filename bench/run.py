@@ -21,7 +21,12 @@ Measures, through the functions the screens call, against a database made by
 Prints ``name: value unit (target T) ok|FAIL`` (medians of repeated runs; the machine
 is shared) and exits 1 if any FAIL.
 
-    python bench/run.py [--db URL] [--quick] [--only pages,stats,...] [--repeat 7]
+    python bench/run.py [--db URL] [--quick] [--only pages,stats,...] [--repeat 7] [--explain]
+
+First the machine's own figures (a raw page, raw report apply, a bare Textual app's
+start), so runs on different machines compare; every target after is a ratio to a
+baseline measured in the same run or a physical bound (a page of 50 under 20 ms).
+``--explain``: one raw apply batch's plans (PostgreSQL: ``EXPLAIN (ANALYZE, BUFFERS)``).
 
 ``--quick``: 200k messages in a temporary directory (targets scaled where they depend
 on size: the deep page is half the matches, the export 100k rows).
@@ -747,14 +752,15 @@ def bench_apply(env: Env) -> None:
 
 # performance.md measured PostgreSQL status update + rollups at 18.4k/s (batch 16, 1M
 # rows) and SQLite at 26k/s (keys over the whole table; 56k/s recent keys). A raw
-# baseline far below that is a broken measurement (bloat, a bad plan), not a slow
-# machine: a machine half as fast still does a quarter of it easily.
-RAW_APPLY_FLOOR = {"pg": 18_400 / 10, "sqlite": 26_000 / 10}
+# baseline far below that is a broken measurement (dead rows nothing vacuumed — this
+# server runs without autovacuum — or a bad plan; it fell to 174-329/s), not a slow
+# machine: one half as fast, shared by seven test runs, measured 1.1-2.9k/s.
+RAW_APPLY_FLOOR = {"pg": 18_400 / 20, "sqlite": 26_000 / 20}
 
 
 def raw_apply_target(env: Env) -> str:
     kind = "pg" if is_pg(env.url) else "sqlite"
-    return f"baseline, >= {RAW_APPLY_FLOOR[kind]:,.0f} (1/10 of performance.md's)"
+    return f"baseline, >= {RAW_APPLY_FLOOR[kind]:,.0f} (1/20 of performance.md's)"
 
 
 def raw_apply_ok(env: Env, rate: float) -> bool:

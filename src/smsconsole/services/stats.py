@@ -141,9 +141,12 @@ class StatsService:
                     stmt = stmt.where(d.template_code.in_(codes or [""]))
             found = {r[0]: DayRow(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0),
                                   int(r[4] or 0)) for r in s.execute(stmt)}
-        days = (last - first).days + 1
-        return [found.get(first + timedelta(days=i),
-                          DayRow(first + timedelta(days=i), 0, 0, 0, 0)) for i in range(days)]
+        out, day, one = [], first, timedelta(days=1)
+        while day <= last:  # zeros only where a day has no row (no DayRow built twice)
+            row = found.get(day)
+            out.append(row if row is not None else DayRow(day, 0, 0, 0, 0))
+            day += one
+        return out
 
     def totals(self, first: date, last: date, flt: StatsFilter = StatsFilter()) -> DayRow:
         rows = self.daily(first, last, flt)

@@ -110,13 +110,12 @@ class StatsService:
                 # The names matching, then their rows of the rollup by name: a year of a
                 # few rows a day, however many users' templates carry the name.
                 t = DailyTemplateName
-                names = sorted(set(s.scalars(select(Template.name).where(
-                    Template.name.like(f"%{flt.template_name.strip()}%"),
-                    Template.code != ""))))
+                names = select(Template.name).where(
+                    Template.name.like(f"%{flt.template_name.strip()}%"), Template.code != "")
                 stmt = (select(t.day, func.sum(t.total), func.sum(t.delivered),
                                func.sum(t.failed), func.sum(t.segments))
-                        .where(t.template_name.in_(names or [""]), t.day >= first,
-                               t.day <= last).group_by(t.day))
+                        .where(t.template_name.in_(names), t.day >= first, t.day <= last)
+                        .group_by(t.day))
             elif flt.type_only:
                 t = DailyType
                 stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)

@@ -1097,11 +1097,33 @@ def build_big(url: str, n: int, seed: int = 1, days: int = 365, *, data_dir: Pat
     sink.flush()
     log(f"rows written ({world.counts['records']:,} records); building indexes")
     sink.finish(log)
+    _fill_name_rollup(url)
+    log("rollup by template name filled")
     _freeze(url, world.frozen)
     world.counts["seconds"] = round(time.perf_counter() - t0, 1)
     log("done: " + ", ".join(f"{k} {human(v) if isinstance(v, int) else v}"
                              for k, v in world.counts.items()))
     return dict(world.counts)
+
+
+def _fill_name_rollup(url: str) -> None:
+    """``daily_template_name`` from ``daily_stat``, as migration 0008 fills it."""
+    from smsconsole.services.rollups import NAME_BACKFILL
+
+    if is_pg(url):
+        import psycopg
+
+        with psycopg.connect(pg_dsn(url)) as con:
+            con.execute(NAME_BACKFILL)
+            con.commit()
+            con.autocommit = True
+            con.execute("VACUUM (ANALYZE) daily_template_name")
+    else:
+        import sqlite3
+
+        con = sqlite3.connect(sqlite_path(url), isolation_level=None)
+        con.execute(NAME_BACKFILL)
+        con.close()
 
 
 def _freeze(url: str, user_ids: list[int]) -> None:

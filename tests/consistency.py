@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from smsconsole.store.models import (
     DailyStat,
+    DailyTemplateName,
     DailyTotal,
     DailyType,
     DeliveryStatus,
     Holding,
     SendRecord,
     SendTask,
+    Template,
 )
 
 
@@ -32,6 +34,11 @@ def assert_consistent(services) -> dict:
         totals = {d.day: d for d in s.scalars(select(DailyTotal))}
         typed = {(d.day, d.sms_type): d for d in s.scalars(select(DailyType))}
         holdings = {h.id: h for h in s.scalars(select(Holding))}
+        named = {(d.template_name, d.day): d for d in s.scalars(select(DailyTemplateName))}
+        code_name = {}
+        for code, name in s.execute(select(Template.code, Template.name)
+                                    .where(Template.code != "").order_by(Template.id)):
+            code_name.setdefault(code, name)
     by_task = defaultdict(Counter)
     by_key = defaultdict(Counter)
     by_day = defaultdict(Counter)
@@ -70,6 +77,17 @@ def assert_consistent(services) -> dict:
     assert set(typed) == set(by_type)
     for key, row in typed.items():
         c = by_type[key]
+        assert (row.total, row.delivered, row.failed, row.segments) == (
+            c["total"], c["delivered"], c["failed"], c["segments"]), key
+    by_name = defaultdict(Counter)  # a code counts under its first template's name
+    for key, row in stats.items():
+        if key[3] in code_name:
+            bucket = by_name[(code_name[key[3]], key[0])]
+            for c in ("total", "delivered", "failed", "segments"):
+                bucket[c] += getattr(row, c)
+    assert set(named) == set(by_name)
+    for key, row in named.items():
+        c = by_name[key]
         assert (row.total, row.delivered, row.failed, row.segments) == (
             c["total"], c["delivered"], c["failed"], c["segments"]), key
     for hid, h in holdings.items():

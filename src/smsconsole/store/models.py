@@ -829,3 +829,19 @@ class RiskEvent(SQLModel, table=True):
     task_id: int | None = None
     count: int = 1
     detail: str = Field(default="", max_length=256)
+
+
+class DailyTemplateName(SQLModel, table=True):
+    """Daily totals per template name (migration 0008): a name is shared by the templates
+    of many users, and statistics by template name read a year of a few rows a day here
+    instead of summing every ``daily_stat`` row of hundreds of codes. A code counts under
+    its template's name (the first template holding the code); equals ``daily_stat``
+    summed by that name (kept by ``services.rollups.bump``)."""
+
+    __tablename__ = "daily_template_name"
+    template_name: str = Field(primary_key=True, max_length=30)
+    day: date = Field(primary_key=True)
+    total: int = 0
+    delivered: int = 0
+    failed: int = 0
+    segments: int = 0

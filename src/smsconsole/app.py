@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from smsconsole.i18n import get_lang, set_lang, t
 from smsconsole.screens import HOME, LOGOUT_KEY, LOGOUT_LABEL_KEY, MENU, MenuEntry, entry
 from smsconsole.screens.login import LoginScreen
+from smsconsole.widgets.keyorder import OrderedKeys
 from smsconsole.widgets.labels import keybind, language_changed, translate_bindings
 
 if TYPE_CHECKING:
@@ -313,7 +314,7 @@ class ConsoleCommands(Provider):
 # --- the app --------------------------------------------------------------------------------
 
 
-class SmsConsoleApp(App):
+class SmsConsoleApp(OrderedKeys, App):
     """Built by ``make_app`` (tests) or ``run_console`` (the command)."""
 
     CSS_PATH = "app.tcss"

@@ -214,9 +214,10 @@ class MainScreen(Screen):
                 cls = load_page_class(item)
                 page = cls(self.services, self.actor, entry=item)
             except Exception as exc:  # noqa: BLE001 - a broken page must not kill the shell
-                log.exception("cannot open page %s", page_id)
+                from smsconsole.widgets.unexpected import unexpected
+
                 self.app.notify(t("ui.page_failed", page=t(item.label_key),
-                                  detail=str(exc) or type(exc).__name__),
+                                  detail=unexpected(exc, f"page {page_id}")),
                                 severity="error", timeout=10)
                 return
             self.pages[page_id] = page
@@ -630,6 +631,9 @@ def make_app(services: Services | None, config: AppConfig, *, clock: Clock | Non
 
 def run_console(cfg: AppConfig) -> int:
     """``smsconsole``: draw the login (or wizard) screen, then open the database."""
+    from smsconsole.widgets.unexpected import log_to_file
+
+    log_to_file(cfg.data_dir)
     app = make_app(None, cfg)
     try:
         app.run()

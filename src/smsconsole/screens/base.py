@@ -30,6 +30,7 @@ from textual.worker import Worker, get_current_worker
 from smsconsole.i18n import get_lang, t
 from smsconsole.widgets.labels import keybind, translate_bindings
 from smsconsole.widgets.paged_table import PagedTable
+from smsconsole.widgets.unexpected import unexpected
 
 if TYPE_CHECKING:
     from smsconsole.screens import MenuEntry
@@ -139,9 +140,8 @@ class MenuPage(Container):
         if isinstance(exc, ServiceError):
             self.app.notify(exc.message(), severity="error", timeout=8)
         else:
-            log.error("unexpected error in %s", type(self).__name__, exc_info=exc)
-            self.app.notify(t("ui.unexpected", detail=str(exc) or type(exc).__name__),
-                            severity="error", timeout=8)
+            self.app.notify(unexpected(exc, type(self).__name__), severity="error",
+                            timeout=8)
 
     # --- work --------------------------------------------------------------------------
 

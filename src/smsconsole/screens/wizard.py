@@ -22,6 +22,7 @@ from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.widgets.form import Field, FormView, Section
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 STEPS = ("authorization", "admin", "access", "site")
 SCENARIOS = ("register", "reset_password", "change_phone")  # as cloud.types.SCENARIOS
@@ -437,5 +438,5 @@ def _text(message: object) -> str:
     if callable(render):
         return str(render())
     if isinstance(message, BaseException):
-        return t("ui.unexpected", detail=str(message) or type(message).__name__)
+        return unexpected(message, "wizard")
     return t(str(message))

@@ -30,15 +30,17 @@ class PackageService:
         self.ctx = ctx
 
     def validate(self, data: PackageInput) -> dict:
-        return dict(
-            name=v.text(data.name, "name", max_len=64),
-            sms_type=v.one_of(data.sms_type, SmsType, "sms_type"),
-            message_count=v.positive_int(data.message_count, "message_count", maximum=100_000_000),
-            unit_price_fen=v.money_fen(data.unit_price, "unit_price", allow_zero=True),
-            validity_days=v.positive_int(data.validity_days, "validity_days", maximum=3650),
-            price_fen=v.money_fen(data.price, "price"),
-            recommended=bool(data.recommended),
-            on_sale=bool(data.on_sale),
+        return v.every(
+            name=lambda: v.text(data.name, "name", max_len=64),
+            sms_type=lambda: v.one_of(data.sms_type, SmsType, "sms_type"),
+            message_count=lambda: v.positive_int(data.message_count, "message_count",
+                                                 maximum=100_000_000),
+            unit_price_fen=lambda: v.money_fen(data.unit_price, "unit_price", allow_zero=True),
+            validity_days=lambda: v.positive_int(data.validity_days, "validity_days",
+                                                 maximum=3650),
+            price_fen=lambda: v.money_fen(data.price, "price"),
+            recommended=lambda: bool(data.recommended),
+            on_sale=lambda: bool(data.on_sale),
         )
 
     def list(self, include_retired: bool = False, search: str = "") -> list[PackageProduct]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
 
-from smsconsole.services.errors import Invalid
+from smsconsole.services.errors import Invalid, InvalidFields, ServiceError
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -74,6 +77,35 @@ def password(raw: str | None, field: str = "password", confirm: str | None = Non
         raise Invalid("error.field.too_long", field, max=128)
     if confirm is not None and confirm != value:
         raise Invalid("error.password.mismatch", "password_confirm")
+    return value
+
+
+def every(**checks: Callable[[], Any]) -> dict[str, Any]:
+    """Run each field's check (``name=lambda: text(...)``) and return the values by name;
+    when any fails, raise ``InvalidFields`` with every failure, so a form shows them all
+    at once rather than one per submit."""
+    out: dict[str, Any] = {}
+    errors: list[ServiceError] = []
+    for name, check in checks.items():
+        try:
+            out[name] = check()
+        except Invalid as exc:
+            errors.extend(getattr(exc, "errors", None) or [exc])
+    if errors:
+        raise InvalidFields(errors)
+    return out
+
+
+def image_file(raw: str | None, field: str) -> str:
+    """A path to an existing image file (PNG, JPEG, GIF, SVG or WebP), or blank."""
+    value = text(raw, field, max_len=512, required=False)
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise Invalid("error.file.not_found", field, path=value)
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"):
+        raise Invalid("error.file.not_image", field, path=value)
     return value
 
 

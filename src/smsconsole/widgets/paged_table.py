@@ -40,6 +40,7 @@ from smsconsole.i18n import t
 from smsconsole.widgets.format import cell
 from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import keybind
+from smsconsole.widgets.unexpected import unexpected
 
 if TYPE_CHECKING:
     from smsconsole.services.paging import Page
@@ -320,8 +321,7 @@ class PagedTable(Vertical):
         if isinstance(exc, ServiceError):
             self._error = exc.message()
         else:
-            log.exception("page fetch failed", exc_info=exc)
-            self._error = t("ui.unexpected", detail=type(exc).__name__)
+            self._error = unexpected(exc, "page fetch")
         self._render_status()
 
     def _show(self, page: Page, cursor: Any, backward: bool, page_no: int, keep_row: int) -> None:

@@ -27,7 +27,9 @@ def screen_text(app) -> str:
     return "\n".join(text_of(w) for w in app.screen.query("Static"))
 
 
-async def test_site_info_view_and_edit(admin_services, seed):
+async def test_site_info_view_and_edit(admin_services, seed, tmp_path):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
     app = running(admin_services, seed)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "site")
@@ -41,13 +43,17 @@ async def test_site_info_view_and_edit(admin_services, seed):
         await press(pilot, "ctrl+s")
         assert "is not an email address" in field_error(app, "email")
         assert admin_services.settings.site().company == "云顶短信"  # nothing saved yet
-        await fill(pilot, {"email": "Service@Example.com", "logo_path": "/srv/logo.png"})
+        # A logo path that is not an image file is refused next to it (issue 18, item 9).
+        await fill(pilot, {"email": "Service@Example.com", "logo_path": "/etc"})
+        await press(pilot, "ctrl+s")
+        assert field_error(app, "logo_path") == "No file at “/etc”."
+        await fill(pilot, {"logo_path": str(logo)})
         await press(pilot, "ctrl+s")
         assert "Saved the site info." in notes(app)
         shown = text_of(page.query_one("#site-pairs"))
         assert "云顶科技有限公司" in shown and "service@example.com" in shown
     entry = logs(admin_services, "settings.site")[-1]
-    assert entry.data == {"logo_path": ["", "/srv/logo.png"],
+    assert entry.data == {"logo_path": ["", str(logo)],
                           "company": ["云顶短信", "云顶科技有限公司"],
                           "email": ["help@example.com", "service@example.com"]}
 

@@ -28,6 +28,7 @@ from smsconsole.screens.dialogs.users_common import pairs_table
 from smsconsole.store.models import SignType
 from smsconsole.widgets.form import Field, FormView
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 SEARCH_DELAY = 0.25
 SEARCH_LIMIT = 8
@@ -289,7 +290,7 @@ class AssignDialog(ModalScreen):
             self._user_error(exc)
             return
         if not hasattr(exc, "key"):
-            self._set_message(t("ui.unexpected", detail=str(exc) or type(exc).__name__),
+            self._set_message(unexpected(exc, "assign"),
                               error=True)
             return
         if field in ("name", "code") and exc.key.endswith("not_found_cloud"):

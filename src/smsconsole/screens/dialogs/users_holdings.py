@@ -23,6 +23,7 @@ from smsconsole.widgets.form import Field
 from smsconsole.widgets.format import day, dt, enum_label, num
 from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 COLUMNS = ("allocated", "type", "count", "used", "remaining", "expires", "status", "source")
 RIGHT = {"count", "used", "remaining"}
@@ -126,8 +127,8 @@ class UserListDialog(ModalScreen):
 
     def _failed(self, exc: BaseException) -> None:
         message = getattr(exc, "message", None)
-        self._status(message() if callable(message) else t(
-            "ui.unexpected", detail=str(exc) or type(exc).__name__), error=True)
+        self._status(message() if callable(message) else unexpected(
+            exc, "holdings"), error=True)
 
     @property
     def selected(self):

@@ -1,0 +1,44 @@
+"""Input rules the console relies on (issue 18): every field's error at once (item 10)
+and a logo path that names an image file (item 9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from smsconsole.services.auth import AuthorizationInput
+from smsconsole.services.errors import InvalidFields
+from smsconsole.services.packages import PackageInput
+from smsconsole.services.settings import SiteInput
+
+
+def test_wizard_step_one_reports_every_field_at_once(services):
+    with pytest.raises(InvalidFields) as caught:
+        services.auth.validate_authorization(AuthorizationInput(
+            name="", company="Cloudtop", email="not-an-email", phone="12345"))
+    assert [e.field for e in caught.value.errors] == ["name", "email", "phone"]
+
+
+def test_package_form_reports_every_field_at_once(services):
+    with pytest.raises(InvalidFields) as caught:
+        services.packages.validate(PackageInput(name="p", message_count="3千",
+                                                unit_price="0.001", validity_days="1e3",
+                                                price="150"))
+    assert [(e.field, e.key) for e in caught.value.errors] == [
+        ("message_count", "error.number.not_integer"), ("unit_price", "error.money.invalid"),
+        ("validity_days", "error.number.not_integer")]
+
+
+def test_logo_path_must_be_an_image_file(services, tmp_path):
+    site = SiteInput(company="Cloudtop")
+    for path, key in (("/nonexistent/logo.png", "error.file.not_found"),
+                      ("/etc", "error.file.not_found"),
+                      (str(tmp_path / "notes.txt"), "error.file.not_image")):
+        (tmp_path / "notes.txt").write_text("x")
+        with pytest.raises(InvalidFields) as caught:
+            services.settings.validate_site(SiteInput(logo_path=path, company="Cloudtop"))
+        assert [(e.field, e.key) for e in caught.value.errors] == [("logo_path", key)], path
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert services.settings.validate_site(SiteInput(logo_path=str(logo),
+                                                     company="Cloudtop")).logo_path == str(logo)
+    assert services.settings.validate_site(site).logo_path == ""

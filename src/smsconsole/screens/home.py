@@ -22,7 +22,7 @@ from textual.widgets import Button, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import MenuPage
-from smsconsole.widgets.format import day, dt, enum_label, num, time_of_day
+from smsconsole.widgets.format import dt, enum_label, num, time_of_day, valid_through
 from smsconsole.widgets.labels import Tr
 
 REVIEW_ORDER = ("pending", "in_review", "approved", "rejected")
@@ -215,7 +215,7 @@ class HomePage(MenuPage):
         table.add_column(t("home.expiring.at"))
         for row in rows[:5]:
             table.add_row(row.account, enum_label(row.sms_type), num(row.remaining),
-                          day(row.expires_at))
+                          valid_through(row.expires_at))
         if d is not None and not rows:
             table.add_row(Text(t("home.none"), style="dim"), "", "", "")
         return table

@@ -6,7 +6,7 @@ Dismisses with True when a status changed (the users list then reloads its quota
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -20,7 +20,8 @@ from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.store.models import HoldingSource, HoldingStatus
 from smsconsole.widgets.form import Field
-from smsconsole.widgets.format import day, dt, enum_label, num
+from smsconsole.widgets.format import dt, enum_label, num
+from smsconsole.widgets.format import valid_through as format_valid_through
 from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
@@ -31,7 +32,7 @@ RIGHT = {"count", "used", "remaining"}
 
 def valid_through(expires_at: datetime) -> str:
     """A holding expires at the start of the day after its last valid day."""
-    return day(expires_at - timedelta(seconds=1))
+    return format_valid_through(expires_at)
 
 
 def source_text(row) -> str:

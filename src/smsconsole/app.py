@@ -188,7 +188,8 @@ class MainScreen(Screen):
             self._arm_status()
 
         run_in_thread(self, self.services.stats.dashboard, on_done=done,
-                      on_error=lambda exc: self._arm_status(), group="status")
+                      on_error=lambda exc: self._arm_status(), group="status",
+                      exclusive=True)
 
     # --- pages ---------------------------------------------------------------------------------
 

@@ -123,7 +123,7 @@ class HomePage(MenuPage):
             return
         self._fetching = True
         self.run_service(self.services.stats.dashboard, on_done=self._got,
-                         on_error=self._fetch_failed, group="dashboard")
+                         on_error=self._fetch_failed, group="dashboard", exclusive=True)
 
     def _got(self, dashboard: Any) -> None:
         self._fetching = False

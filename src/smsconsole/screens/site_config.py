@@ -88,7 +88,8 @@ class SettingsPage(MenuPage):
         raise NotImplementedError
 
     def refresh_data(self) -> None:
-        self.run_service(self.load, on_done=self._loaded, group="settings-load")
+        self.run_service(self.load, on_done=self._loaded, group="settings-load",
+                         exclusive=True)
 
     def _loaded(self, data: Any) -> None:
         self.data, self.loaded = data, True

@@ -106,7 +106,8 @@ class StatisticsPage(MenuPage):
 
     def refresh_data(self) -> None:
         first, last, flt = self.first, self.last, self.flt
-        self.run_service(self._load, first, last, flt, on_done=self._show, group="stats")
+        self.run_service(self._load, first, last, flt, on_done=self._show, group="stats",
+                         exclusive=True)
 
     def _load(self, first: date, last: date, flt: StatsFilter) -> Loaded:
         """In the worker: the days from the rollups and the chart's series."""

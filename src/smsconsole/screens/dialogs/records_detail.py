@@ -96,7 +96,7 @@ def show_record(node: Any, record_id: int, *, actions: bool = True) -> None:
 
     services = node.services if hasattr(node, "services") else app.services
     run_in_thread(node, services.records.record, record_id, on_done=got, on_error=failed,
-                  group="record-detail")
+                  group="record-detail", exclusive=True)
 
 
 __all__ = ["show_record", "record_pairs", "code_pairs", "status_text"]

@@ -148,7 +148,8 @@ class AssignDialog(ModalScreen):
 
     def _search(self, text: str) -> None:
         run_in_thread(self, self.services.users.search, text.strip(), SEARCH_LIMIT,
-                      on_done=self._matches, on_error=self._failed, group="assign-search")
+                      on_done=self._matches, on_error=self._failed, group="assign-search",
+                      exclusive=True)
 
     def _matches(self, users: list) -> None:
         self.found = {str(u.id): u for u in users}
@@ -167,7 +168,7 @@ class AssignDialog(ModalScreen):
             self._timer = None
             run_in_thread(self, self.services.users.search, event.value.strip(), SEARCH_LIMIT,
                           on_done=lambda users: (self._matches(users), self._pick_first()),
-                          on_error=self._failed, group="assign-search")
+                          on_error=self._failed, group="assign-search", exclusive=True)
             return
         self._pick_first()
 

@@ -98,7 +98,7 @@ class UserListDialog(ModalScreen):
 
     def load(self) -> None:
         run_in_thread(self, self.fetch, on_done=self._show, on_error=self._failed,
-                      group="list-load")
+                      group="list-load", exclusive=True)
 
     def fetch(self) -> list[Any]:
         raise NotImplementedError

@@ -102,8 +102,8 @@ class PaymentConfigPage(SettingsPage):
         def saved(new) -> None:
             if new is not None:
                 self.notify_ok("payment.edit.done", app_id=new.app_id)
-                self.checks = None
                 self.refresh_data()
+                self.forget_checks()
 
         keep = view is not None
         self.app.push_screen(CheckedFormDialog("payment.edit.title", [

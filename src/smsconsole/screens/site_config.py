@@ -152,6 +152,14 @@ class SettingsPage(MenuPage):
             self.set_status(f"{self.page_id}.test.ok", "ok")
             self.notify_ok(f"{self.page_id}.test.ok")
 
+    def forget_checks(self) -> None:
+        """After a save the last test's result (and its "All settings work") no longer
+        says anything about what is stored: drop it and test what was saved."""
+        self.checks = None
+        self.set_status(None)
+        self.render_view()
+        self.run_check()
+
     def _check_failed(self, exc: BaseException) -> None:
         self.checking = False
         self.set_status(None)

@@ -54,6 +54,7 @@ class CheckedFormDialog(FormDialog):
         self.label_fn = label
         self.checks: list | None = None
         self.testing = False
+        self._tested_values: dict[str, Any] | None = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -77,6 +78,7 @@ class CheckedFormDialog(FormDialog):
             return
         self._set_busy(True)
         self.testing = True
+        self._tested_values = form.values()
         run_in_thread(self, self.test_fn, form.values(), on_done=self._tested,
                       on_error=self._test_failed, group="form-test")
 
@@ -92,6 +94,20 @@ class CheckedFormDialog(FormDialog):
         if first:
             form.focus_field(first)
         self._render_checks()
+
+    def action_submit(self) -> None:
+        """Saving values whose last test failed asks first (it said nothing before)."""
+        if self.busy:
+            return
+        bad = [item for item in self.checks or [] if not item.ok]
+        if not bad or self._tested_values != self.form.values():
+            super().action_submit()
+            return
+        from smsconsole.screens.dialogs.users_common import confirm
+
+        confirm(self, t("access.save_failing.confirm", n=len(bad)),
+                lambda: FormDialog.action_submit(self), title_key="access.save_failing.title",
+                confirm_key="access.save_failing.yes")
 
     def _test_failed(self, exc: BaseException) -> None:
         self.testing = False

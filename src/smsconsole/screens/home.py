@@ -167,13 +167,17 @@ class HomePage(MenuPage):
     def _quota_table(d: Any) -> Table:
         table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
         table.add_column(t("home.quota.type"))
-        for key in ("home.quota.allocated", "home.quota.used", "home.quota.remaining"):
+        for key in ("home.quota.allocated", "home.quota.used", "home.quota.remaining",
+                    "home.quota.usable"):
             table.add_column(t(key), justify="right")
         quota = {getattr(k, "value", k): (k, v) for k, v in (d.quota if d else {}).items()}
+        usable = {getattr(k, "value", k): v for k, v in
+                  (getattr(d, "usable", None) or {}).items()} if d else {}
         for value in QUOTA_ORDER:
             member, numbers = quota.get(value, (None, (None, None, None)))
             label = enum_label(member) if member is not None else value
-            table.add_row(label, *(num(n, blank="—") for n in numbers))
+            table.add_row(label, *(num(n, blank="—") for n in numbers),
+                          num(usable.get(value), blank="—"))
         return table
 
     @staticmethod

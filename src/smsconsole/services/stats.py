@@ -5,7 +5,7 @@ filters) — never by scanning records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -84,6 +84,9 @@ class Dashboard:
     pending_reports: int
     kept_aside: int
     at: datetime
+    # Per type, what can still be sent: normal holdings not yet expired (the manual's
+    # "remaining" above is allocated minus used, frozen, invalid and expired included).
+    usable: dict[SmsType, int] = field(default_factory=dict)
 
 
 class StatsService:
@@ -178,5 +181,5 @@ class StatsService:
             templates=TemplateService(self.ctx).counts_by_status(),
             low_quota=self.low_quota(), expiring=holdings.expiring(7),
             workers=workers, pending_reports=RecordService(self.ctx).pending_report_count(),
-            kept_aside=kept, at=self.ctx.clock.now(),
+            kept_aside=kept, at=self.ctx.clock.now(), usable=holdings.usable_by_type(),
         )

@@ -19,6 +19,7 @@ from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.screens.dialogs.users_common import checks_text
 from smsconsole.services.errors import ServiceError
 from smsconsole.store.models import QueueMode
+from smsconsole.widgets.check_labels import check_label, field_label
 from smsconsole.widgets.form import Field, FormItem, Section
 from smsconsole.widgets.labels import keybind
 
@@ -131,32 +132,6 @@ class CheckedFormDialog(FormDialog):
 
 
 # --- AK 管理 -------------------------------------------------------------------------------
-
-
-def field_label(field: str) -> str:
-    """An AK field name (``scenario.register.sign_name`` too) in words."""
-    if field.startswith("scenario."):
-        _, key, name = field.split(".", 2)
-        return f"{t(f'access.s.scenario.{key}')} › {t(f'access.f.{name}')}"
-    return t(f"access.f.{field}")
-
-
-CHECK_NAMES = {"aliyun.access_key": "access.check.access_key",
-               "queue.report": "access.check.queue_report",
-               "queue.reply": "access.check.queue_reply"}
-
-
-def check_label(item) -> str:
-    """What an Aliyun CheckItem tested, and for a failure the field to fix."""
-    if item.item in CHECK_NAMES:
-        text = t(CHECK_NAMES[item.item])
-    elif item.item.startswith("scenario."):
-        text = field_label(item.item)
-    else:
-        text = item.item
-    if not item.ok and item.field:
-        text += " " + t("access.check.field", field=field_label(item.field))
-    return text
 
 
 def access_fields(view=None) -> list[FormItem]:

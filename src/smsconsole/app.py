@@ -105,6 +105,9 @@ class MainScreen(Screen):
     """Header, menu, the current page, status line and footer (after login)."""
 
     BINDINGS = _menu_bindings()
+    # ``-narrow`` below 100 columns (an 80×24 terminal): the menu and the pages give way
+    # (app.tcss), so numbers are never cut.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, services: Services, actor: Actor) -> None:
         super().__init__(id="main")

@@ -61,7 +61,7 @@ class StatisticsPage(MenuPage):
     DEFAULT_CSS = """
     StatisticsPage > #stats-filters { height: 1; color: $text-muted; }
     StatisticsPage > #stats-table { height: 1fr; min-height: 6; }
-    StatisticsPage > #stats-totals { height: 1; text-style: bold; }
+    StatisticsPage > #stats-totals { height: auto; text-style: bold; }
     StatisticsPage > #stats-chart { height: 16; }
     """
 

@@ -53,7 +53,7 @@ class UsersPage(MenuPage):
         yield PagedTable(
             [Column("account", "users.col.account"),
              Column("name", "users.col.name"),
-             Column("company", "users.col.company"),
+             Column("company", "users.col.company", give_way=1),
              Column("phone", "users.col.phone"),
              Column("status", "users.col.status"),
              *[Column(f"q_{st.value}", f"users.col.q_{st.value}", align="right",

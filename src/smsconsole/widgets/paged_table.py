@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -62,6 +63,9 @@ class Column:
     width: int | None = None
     render: Callable[[Any], Any] | None = None
     align: str = "left"  # "left" | "right" | "center"
+    # When the table is too narrow, columns give way whole (never cut mid-number):
+    # higher ``give_way`` first, then the rightmost; the first column always stays.
+    give_way: int = 0
 
     def cell(self, row: Any) -> Any:
         if self.render is not None:
@@ -131,7 +135,7 @@ class PagedTable(Vertical):
     PagedTable > PagedTableFilter { display: none; height: 1; margin: 0 0 0 0; }
     PagedTable.-filtering > PagedTableFilter { display: block; }
     PagedTable > PagedTableGrid { height: 1fr; }
-    PagedTable > .paged-table--status { height: 1; color: $text-muted; padding: 0 1; }
+    PagedTable > .paged-table--status { height: auto; color: $text-muted; padding: 0 1; }
     PagedTable > .paged-table--status.-error { color: $error; }
     """
 
@@ -194,6 +198,7 @@ class PagedTable(Vertical):
         self._error: str | None = None
         self._filter_text = ""
         self._filter_timer: Timer | None = None
+        self._shown: list[Column] = list(self.columns)
 
     # --- composition -------------------------------------------------------------------
 
@@ -216,10 +221,42 @@ class PagedTable(Vertical):
     def filter_input(self) -> Input:
         return self.query_one(PagedTableFilter)
 
+    def _fit(self) -> list[Column]:
+        """The columns that fit the table's width whole (see ``Column.give_way``)."""
+        width = self.grid.size.width - 1  # the vertical scrollbar
+        if width <= 0 or not self.columns:
+            return list(self.columns)
+        widths = []
+        for col in self.columns:
+            cells = [col.cell(row) for row in self._rows]
+            widest = max([cell_len(t(col.label_key))] +
+                         [c.cell_len if isinstance(c, Text) else cell_len(str(c))
+                          for c in cells])
+            widths.append((col.width or widest) + 2)  # DataTable's cell padding
+        shown = list(range(len(self.columns)))
+        order = sorted(range(1, len(self.columns)),
+                       key=lambda i: (-self.columns[i].give_way, -i))
+        for index in order:
+            if sum(widths[i] for i in shown) <= width:
+                break
+            shown.remove(index)
+        return [self.columns[i] for i in shown]
+
+    def _refit(self) -> None:
+        shown = self._fit()
+        if [c.key for c in shown] != [c.key for c in self._shown]:
+            self._shown = shown
+            self._build_columns()
+            self._fill(self.grid.cursor_row)
+            self._render_status()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)
+
     def _build_columns(self) -> None:
         grid = self.grid
         grid.clear(columns=True)
-        for col in self.columns:
+        for col in self._shown:
             label = Text(t(col.label_key), justify=col.align)  # type: ignore[arg-type]
             grid.add_column(label, width=col.width, key=col.key)
 
@@ -338,6 +375,10 @@ class PagedTable(Vertical):
         self._request = (cursor, backward)
         self._page_no = 1 if (backward and not page.has_prev) or cursor is None else page_no
         self._rows = list(page.rows)[:MAX_ROWS]
+        shown = self._fit()
+        if [c.key for c in shown] != [c.key for c in self._shown]:
+            self._shown = shown
+            self._build_columns()
         self._fill(keep_row)
         self._render_status()
         self.post_message(self.PageLoaded(self, page))
@@ -346,7 +387,7 @@ class PagedTable(Vertical):
         grid = self.grid
         grid.clear()
         for index, row in enumerate(self._rows):
-            grid.add_row(*(col.cell(row) for col in self.columns), key=str(index))
+            grid.add_row(*(col.cell(row) for col in self._shown), key=str(index))
         if self._rows:
             grid.move_cursor(row=min(max(keep_row, 0), len(self._rows) - 1), animate=False)
 
@@ -373,6 +414,9 @@ class PagedTable(Vertical):
                 parts.append(t("table.prev_hint"))
         if self._filter_text:
             parts.append(t("table.filtered", text=self._filter_text))
+        hidden = len(self.columns) - len(self._shown)
+        if hidden:
+            parts.append(t("table.hidden", n=hidden))
         status.update(" · ".join(parts))
 
     # --- rows ----------------------------------------------------------------------------

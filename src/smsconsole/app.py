@@ -289,8 +289,9 @@ class ConsoleCommands(Provider):
         if main is not None:
             keys = app.menu_keys()
             for item in MENU:
-                title = t("palette.open", page=t(item.label_key))
-                alt = f"{t(item.label_key, other)} {item.id}"
+                # The group too ("Statistics › Send volume"): the manual's words find it.
+                title = t("palette.open", page=_menu_path(item))
+                alt = f"{_menu_path(item, other)} {item.id}"
                 out.append((title, alt, partial(app.open_page, item.id),
                             t("palette.key", key=keys.get(item.id, item.key))))
             page = main.current_page
@@ -590,6 +591,11 @@ class SmsConsoleApp(OrderedKeys, App):
             ("r", t("key.page.refresh")),
         ]))
         return sections
+
+
+def _menu_path(item: MenuEntry, lang: str | None = None) -> str:
+    label = t(item.label_key, lang)
+    return f"{t(item.group_key, lang)} › {label}" if item.group_key else label
 
 
 def _translated_binding(binding: Any) -> bool:

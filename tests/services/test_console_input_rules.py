@@ -42,3 +42,23 @@ def test_logo_path_must_be_an_image_file(services, tmp_path):
     assert services.settings.validate_site(SiteInput(logo_path=str(logo),
                                                      company="Cloudtop")).logo_path == str(logo)
     assert services.settings.validate_site(site).logo_path == ""
+
+
+def test_only_a_package_on_sale_can_be_recommended(services):
+    """Issue 18, item 12: "Recommended" could be on while the package was off sale."""
+    with pytest.raises(InvalidFields) as caught:
+        services.packages.validate(PackageInput(name="p", message_count=100, unit_price="0.04",
+                                                validity_days=30, price="4", recommended=True,
+                                                on_sale=False))
+    assert [(e.field, e.key) for e in caught.value.errors] == [
+        ("recommended", "error.package.recommended_off_sale")]
+
+
+def test_counts_say_one_row_and_one_column():
+    from smsconsole.i18n import set_lang
+    from smsconsole.widgets.paged_table import _count
+
+    set_lang("en")
+    assert _count("table.rows", 1) == "1 row" and _count("table.rows", 2) == "2 rows"
+    assert _count("table.hidden", 1).startswith("1 more column:")
+    assert _count("table.rows", 1234) == "1,234 rows"

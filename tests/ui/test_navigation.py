@@ -93,6 +93,15 @@ async def test_command_palette_opens_a_page(seeded):
         await pilot.press("enter")
         await settle(pilot)
         assert current(app) == "orders"
+        # The menu group's own name finds its pages (issue 18, item 12): "statistics"
+        # is the group of "Send volume".
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"statistics")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert current(app) in ("stats", "query")
 
 
 async def test_question_mark_shows_every_key(seeded):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from smsconsole.services import adminlog
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
-from smsconsole.services.errors import Conflict, NotFound
+from smsconsole.services.errors import Conflict, Invalid, NotFound
 from smsconsole.store.models import Order, PackageProduct, SmsType
 
 
@@ -23,6 +23,13 @@ class PackageInput:
     price: int | str = 0  # fen (int) or yuan text ("400.00")
     recommended: bool = False
     on_sale: bool = True
+
+
+def _recommended(data: PackageInput) -> bool:
+    """Only a package on sale can be recommended (the web page shows it as one to buy)."""
+    if data.recommended and not data.on_sale:
+        raise Invalid("error.package.recommended_off_sale", "recommended")
+    return bool(data.recommended)
 
 
 class PackageService:
@@ -39,7 +46,7 @@ class PackageService:
             validity_days=lambda: v.positive_int(data.validity_days, "validity_days",
                                                  maximum=3650),
             price_fen=lambda: v.money_fen(data.price, "price"),
-            recommended=lambda: bool(data.recommended),
+            recommended=lambda: _recommended(data),
             on_sale=lambda: bool(data.on_sale),
         )
 

@@ -52,6 +52,14 @@ MAX_ROWS = 200
 Fetch = Callable[[Any, bool, int], "Page"]
 
 
+def _count(key: str, n: int) -> str:
+    """``key`` with ``n``; ``key.one`` when n is 1 and the catalog has it ("1 row")."""
+    from smsconsole.widgets.labels import has_text
+
+    one = f"{key}.one"
+    return t(one if n == 1 and has_text(one) else key, n=f"{n:,}")
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: ``key`` is the row attribute shown (and the column's key),
@@ -408,7 +416,7 @@ class PagedTable(Vertical):
             if not self._rows:
                 parts.append(t(self.empty_key))
             else:
-                parts.append(t("table.rows", n=len(self._rows)))
+                parts.append(_count("table.rows", len(self._rows)))
             parts.append(t("table.more") if self.has_next else t("table.end"))
             if self.has_prev:
                 parts.append(t("table.prev_hint"))
@@ -416,7 +424,7 @@ class PagedTable(Vertical):
             parts.append(t("table.filtered", text=self._filter_text))
         hidden = len(self.columns) - len(self._shown)
         if hidden:
-            parts.append(t("table.hidden", n=hidden))
+            parts.append(_count("table.hidden", hidden))
         status.update(" · ".join(parts))
 
     # --- rows ----------------------------------------------------------------------------

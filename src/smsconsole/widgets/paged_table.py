@@ -73,6 +73,7 @@ class Column:
     align: str = "left"  # "left" | "right" | "center"
     # When the table is too narrow, columns give way whole (never cut mid-number):
     # higher ``give_way`` first, then the rightmost; the first column always stays.
+    # Negative: never hidden, a long text cut at the edge (the admin log's details).
     give_way: int = 0
 
     def cell(self, row: Any) -> Any:
@@ -240,9 +241,12 @@ class PagedTable(Vertical):
             widest = max([cell_len(t(col.label_key))] +
                          [c.cell_len if isinstance(c, Text) else cell_len(str(c))
                           for c in cells])
+            # A column that never gives way counts only its header: it is cut instead.
+            widest = cell_len(t(col.label_key)) if col.give_way < 0 else widest
             widths.append((col.width or widest) + 2)  # DataTable's cell padding
         shown = list(range(len(self.columns)))
-        order = sorted(range(1, len(self.columns)),
+        order = sorted((i for i in range(1, len(self.columns))
+                        if self.columns[i].give_way >= 0),
                        key=lambda i: (-self.columns[i].give_way, -i))
         for index in order:
             if sum(widths[i] for i in shown) <= width:

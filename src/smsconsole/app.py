@@ -119,6 +119,7 @@ class MainScreen(Screen):
         self._worker_text: tuple[str, str] | None = None
         self._dashboard: Any = None
         self._status_timer: Timer | None = None
+        self._back_to: dict[str, str] = {}  # drill-down page -> the page it came from
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header"):
@@ -201,6 +202,12 @@ class MainScreen(Screen):
         return self.pages.get(self.current)
 
     def open_page(self, page_id: str, **filters: Any) -> None:
+        # A page opened from another with filters is a drill-down (statistics → that day's
+        # records, home → pending signatures): esc goes back there, filter cleared.
+        if filters and self.current and self.current != page_id:
+            self._back_to[page_id] = self.current
+        else:
+            self._back_to.pop(page_id, None)
         self.run_worker(self._open(page_id, filters), group="open-page",
                         exit_on_error=False)
 
@@ -259,8 +266,15 @@ class MainScreen(Screen):
             self.open_page(option_id)
 
     def action_back(self) -> None:
-        """esc: clear the page's filter, else go home."""
+        """esc: back from a drill-down (its filter cleared), else clear the page's filter,
+        else go home."""
         page = self.current_page
+        back = self._back_to.pop(self.current, None)
+        if back is not None:
+            if page is not None:
+                page.clear_filter()
+            self.open_page(back)
+            return
         if page is not None and page.clear_filter():
             return
         if self.current != HOME:

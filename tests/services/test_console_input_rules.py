@@ -62,3 +62,16 @@ def test_counts_say_one_row_and_one_column():
     assert _count("table.rows", 1) == "1 row" and _count("table.rows", 2) == "2 rows"
     assert _count("table.hidden", 1).startswith("1 more column:")
     assert _count("table.rows", 1234) == "1,234 rows"
+
+
+def test_user_edit_reports_every_field_at_once(services):
+    from smsconsole.services.users import UserUpdate
+    from tests import factories
+
+    actor = factories.set_up(services)
+    user = factories.user(services)
+    with pytest.raises(InvalidFields) as caught:
+        services.users.update(actor, user.id, UserUpdate(name="", email="nope", phone="123",
+                                                         max_signatures="3千"))
+    assert [e.field for e in caught.value.errors] == ["name", "email", "phone",
+                                                      "max_signatures"]

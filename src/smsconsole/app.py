@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 from smsconsole.i18n import get_lang, set_lang, t
 from smsconsole.screens import HOME, LOGOUT_KEY, LOGOUT_LABEL_KEY, MENU, MenuEntry, entry
 from smsconsole.screens.login import LoginScreen
+from smsconsole.widgets.keyorder import OrderedKeys
 from smsconsole.widgets.labels import keybind, language_changed, translate_bindings
 
 if TYPE_CHECKING:
@@ -104,6 +105,9 @@ class MainScreen(Screen):
     """Header, menu, the current page, status line and footer (after login)."""
 
     BINDINGS = _menu_bindings()
+    # ``-narrow`` below 100 columns (an 80×24 terminal): the menu and the pages give way
+    # (app.tcss), so numbers are never cut.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, services: Services, actor: Actor) -> None:
         super().__init__(id="main")
@@ -115,6 +119,7 @@ class MainScreen(Screen):
         self._worker_text: tuple[str, str] | None = None
         self._dashboard: Any = None
         self._status_timer: Timer | None = None
+        self._back_to: dict[str, str] = {}  # drill-down page -> the page it came from
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header"):
@@ -189,7 +194,8 @@ class MainScreen(Screen):
             self._arm_status()
 
         run_in_thread(self, self.services.stats.dashboard, on_done=done,
-                      on_error=lambda exc: self._arm_status(), group="status")
+                      on_error=lambda exc: self._arm_status(), group="status",
+                      exclusive=True)
 
     # --- pages ---------------------------------------------------------------------------------
 
@@ -198,6 +204,12 @@ class MainScreen(Screen):
         return self.pages.get(self.current)
 
     def open_page(self, page_id: str, **filters: Any) -> None:
+        # A page opened from another with filters is a drill-down (statistics → that day's
+        # records, home → pending signatures): esc goes back there, filter cleared.
+        if filters and self.current and self.current != page_id:
+            self._back_to[page_id] = self.current
+        else:
+            self._back_to.pop(page_id, None)
         self.run_worker(self._open(page_id, filters), group="open-page",
                         exit_on_error=False)
 
@@ -215,9 +227,10 @@ class MainScreen(Screen):
                 cls = load_page_class(item)
                 page = cls(self.services, self.actor, entry=item)
             except Exception as exc:  # noqa: BLE001 - a broken page must not kill the shell
-                log.exception("cannot open page %s", page_id)
+                from smsconsole.widgets.unexpected import unexpected
+
                 self.app.notify(t("ui.page_failed", page=t(item.label_key),
-                                  detail=str(exc) or type(exc).__name__),
+                                  detail=unexpected(exc, f"page {page_id}")),
                                 severity="error", timeout=10)
                 return
             self.pages[page_id] = page
@@ -255,8 +268,15 @@ class MainScreen(Screen):
             self.open_page(option_id)
 
     def action_back(self) -> None:
-        """esc: clear the page's filter, else go home."""
+        """esc: back from a drill-down (its filter cleared), else clear the page's filter,
+        else go home."""
         page = self.current_page
+        back = self._back_to.pop(self.current, None)
+        if back is not None:
+            if page is not None:
+                page.clear_filter()
+            self.open_page(back)
+            return
         if page is not None and page.clear_filter():
             return
         if self.current != HOME:
@@ -285,8 +305,9 @@ class ConsoleCommands(Provider):
         if main is not None:
             keys = app.menu_keys()
             for item in MENU:
-                title = t("palette.open", page=t(item.label_key))
-                alt = f"{t(item.label_key, other)} {item.id}"
+                # The group too ("Statistics › Send volume"): the manual's words find it.
+                title = t("palette.open", page=_menu_path(item))
+                alt = f"{_menu_path(item, other)} {item.id}"
                 out.append((title, alt, partial(app.open_page, item.id),
                             t("palette.key", key=keys.get(item.id, item.key))))
             page = main.current_page
@@ -315,7 +336,7 @@ class ConsoleCommands(Provider):
 # --- the app --------------------------------------------------------------------------------
 
 
-class SmsConsoleApp(App):
+class SmsConsoleApp(OrderedKeys, App):
     """Built by ``make_app`` (tests) or ``run_console`` (the command)."""
 
     CSS_PATH = "app.tcss"
@@ -588,6 +609,11 @@ class SmsConsoleApp(App):
         return sections
 
 
+def _menu_path(item: MenuEntry, lang: str | None = None) -> str:
+    label = t(item.label_key, lang)
+    return f"{t(item.group_key, lang)} › {label}" if item.group_key else label
+
+
 def _translated_binding(binding: Any) -> bool:
     """Ours (``key.<id>`` in a catalog) or one of Textual's that we label."""
     from smsconsole.widgets.labels import has_text
@@ -631,6 +657,9 @@ def make_app(services: Services | None, config: AppConfig, *, clock: Clock | Non
 
 def run_console(cfg: AppConfig) -> int:
     """``smsconsole``: draw the login (or wizard) screen, then open the database."""
+    from smsconsole.widgets.unexpected import log_to_file
+
+    log_to_file(cfg.data_dir)
     app = make_app(None, cfg)
     try:
         app.run()

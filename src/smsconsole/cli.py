@@ -223,14 +223,17 @@ def cmd_check(args, cfg) -> int:
     try:
         if not services.auth.is_set_up():
             raise CliError("not set up yet: run `smsconsole` or `smsconsole setup` first")
+        from smsconsole.widgets.check_labels import field_label, item_name
+
         items = services.settings.check()
         bad = 0
         for item in items:
-            state = "ok" if item.ok else "FAIL"
             bad += not item.ok
-            detail = f" — {item.detail}" if item.detail else ""
-            where = f" [{item.field}]" if item.field and not item.ok else ""
-            print(f"{item.item}: {state}{where}{detail}")
+            state = "ok" if item.ok else "FAIL"
+            # The detail of a passing item is "ok" / "正常" again: said once.
+            detail = f" — {item.detail}" if item.detail and not item.ok else ""
+            where = f" [{field_label(item.field)}]" if item.field and not item.ok else ""
+            print(f"{item_name(item)}: {state}{where}{detail}")
         return 1 if bad else 0
     finally:
         services.close()

@@ -13,6 +13,15 @@ from zoneinfo import ZoneInfo
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
+def last_valid_day(expires_at: datetime, tz: tzinfo) -> date:
+    """The one expiry rule: something that expires at ``expires_at`` (the start of the day
+    after its last day, platform time) is valid through this day, inclusive. Every screen
+    and export shows this day, never the raw moment (naive values are UTC)."""
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return (expires_at.astimezone(tz) - timedelta(microseconds=1)).date()
+
+
 class Clock:
     """The real clock. ``tz`` is the platform's time zone (days, "today", "this month")."""
 

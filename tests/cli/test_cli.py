@@ -66,10 +66,13 @@ def test_check_on_a_sandbox_install(tmp_path):
     setup = run(["setup", "--sandbox", "--admin-email", "ops@example.com", "--admin-phone",
                  "13800138000", "--password-stdin"], tmp_path, stdin="Secret#2026pass\n")
     assert setup.returncode == 0, setup.stderr
-    out = run(["check"], tmp_path)
+    out = run(["--lang", "en", "check"], tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.strip().splitlines()
-    assert len(lines) >= 6 and all(": ok" in line for line in lines), out.stdout
+    assert len(lines) >= 6 and all(line.endswith(": ok") for line in lines), out.stdout
+    # In words, as the settings pages say them; "ok" said once (issue 18, item 14).
+    assert "AccessKey: ok" in lines and "Status report queue: ok" in lines, out.stdout
+    assert not any(key in out.stdout for key in ("aliyun.", "scenario.", "queue.", "— ok"))
 
 
 @pytest.mark.postgres

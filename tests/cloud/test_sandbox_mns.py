@@ -198,9 +198,11 @@ def test_injected_mns_errors_use_the_xml_error_format(ep, queue):
     assert counts["fired"]["mns:PeekMessage"] == 1
 
 
-def test_throughput_of_receive_and_delete_with_the_sdk(make_sandbox):
-    """An end-to-end consumer (SDK batch receive 16 + batch delete, JSON decode) must
-    reach well over 2,000 reports/s with one worker."""
+def test_receive_and_delete_every_report_with_the_sdk(make_sandbox):
+    """An end-to-end consumer (SDK batch receive 16 + batch delete, JSON decode) gets
+    each report once and leaves the queue empty. Its speed is measured in
+    ``bench/ingest.py`` (ingest.end_to_end_mns), not here: a test does not depend on
+    the machine's speed."""
     sb = make_sandbox(report_delay=0.0)
     ep = sb.endpoints
     from alibabacloud_dysmsapi20170525 import models as m
@@ -208,26 +210,30 @@ def test_throughput_of_receive_and_delete_with_the_sdk(make_sandbox):
 
     c = Client(Config(access_key_id=ep.access_key_id, access_key_secret=ep.access_key_secret,
                       endpoint=ep.sms_host, protocol="http"))
-    total = 4000
+    total = 2000
+    sent = set()
     for i in range(total // 1000):
+        phones = [f"139{i:02d}{j:06d}" for j in range(1000)]
+        sent.update(phones)
         r = c.send_sms(m.SendSmsRequest(
-            phone_numbers=",".join(f"139{i:02d}{j:06d}" for j in range(1000)),
+            phone_numbers=",".join(phones),
             sign_name="速达科技", template_code="SMS_100000004",
             template_param='{"name":"a","order":"b"}'))
         assert r.body.code == "OK"
     dto = token(ep)
     q = Account(ep.mns, dto.access_key_id, dto.access_key_secret,
                 dto.security_token).get_queue(ep.report_queue)
-    got = 0
-    t0 = time.perf_counter()
-    while got < total:
-        msgs = q.batch_receive_message(16, 1)
+    received: list[str] = []
+    empty_polls = 0
+    while len(received) < total and empty_polls < 5:  # bounded: a lost report fails
+        try:
+            msgs = q.batch_receive_message(16, 1)
+        except MNSServerException as exc:
+            assert exc.type == "MessageNotExist", exc
+            empty_polls += 1
+            continue
         for msg in msgs:
-            json.loads(msg.message_body)
+            received.append(json.loads(msg.message_body)["phone_number"])
         q.batch_delete_message([msg.receipt_handle for msg in msgs])
-        got += len(msgs)
-    rate = got / (time.perf_counter() - t0)
-    print(f"\nMNS end-to-end: {rate:.0f} reports/s")
-    assert got == total
-    assert rate > 2000
+    assert len(received) == total and set(received) == sent
     assert sbc.state(ep, summary=True)["queues"][ep.report_queue]["visible"] == 0

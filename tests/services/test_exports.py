@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from smsconsole.clock import FixedClock
+from smsconsole.clock import FixedClock, last_valid_day
 from smsconsole.services.adminlog import AdminLogFilter
 from smsconsole.services.exports import COLUMNS, ExportFilter
 from smsconsole.services.holdings import FinanceFilter
@@ -86,7 +86,8 @@ def expected(svc, kind: str, first=None, last=None) -> list[list[str]]:
                 for r in svc.orders.stream(OrderFilter(first=first, last=last))]
     elif kind == "finance":
         rows = [[r.account, _time(svc, r.allocated_at), r.sms_type.value, r.total, r.used,
-                 r.remaining, _time(svc, r.expires_at), r.status.value,
+                 r.remaining, last_valid_day(r.expires_at, svc.ctx.clock.tz).isoformat(),
+                 r.status.value,
                  r.order_no if r.source == HoldingSource.ORDER else "admin"]
                 for r in svc.holdings.finance_stream(FinanceFilter(first=first, last=last))]
     elif kind == "tasks":

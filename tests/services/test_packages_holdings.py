@@ -21,7 +21,8 @@ def test_package_crud_with_money_in_fen(services):
     actor = f.set_up(services)
     pkg = services.packages.create(actor, pkg_input())
     assert pkg.price_fen == 40000 and pkg.unit_price_fen == 4
-    services.packages.update(actor, pkg.id, pkg_input(price=39999, on_sale=False))
+    services.packages.update(actor, pkg.id, pkg_input(price=39999, on_sale=False,
+                                                      recommended=False))
     assert services.packages.get(pkg.id).price_fen == 39999
     assert services.packages.on_sale() == []
     assert services.packages.delete(actor, pkg.id) == "deleted"

@@ -93,6 +93,15 @@ async def test_command_palette_opens_a_page(seeded):
         await pilot.press("enter")
         await settle(pilot)
         assert current(app) == "orders"
+        # The menu group's own name finds its pages (issue 18, item 12): "statistics"
+        # is the group of "Send volume".
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"statistics")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert current(app) in ("stats", "query")
 
 
 async def test_question_mark_shows_every_key(seeded):
@@ -204,3 +213,34 @@ async def test_usable_at_80x24_without_colour(seeded, monkeypatch):
         menu = app.screen.query_one("#menu")
         assert menu.region.height >= len(MENU) + 4  # every line of the menu fits
         assert app.screen.query_one("#status-line").region.y == 22
+
+
+async def test_escape_from_a_drill_down_goes_back_with_its_filter_cleared(seeded):
+    """Issue 18, item 12: home → pending signatures, esc → home (it went home by luck),
+    and the signatures page keeps no filter from home; statistics → a day's records,
+    esc → statistics (it went home)."""
+    app = build_app(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot)
+        await pilot.press("0")
+        await settle(pilot)
+        app.screen.open_page("records", first=None)  # a drill-down with a filter
+        await settle(pilot)
+        assert current(app) == "records"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert current(app) == "stats"
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.focused.id == "signatures-pending"
+        await pilot.press("enter")
+        await settle(pilot)
+        page = app.screen.pages["signatures"]
+        assert current(app) == "signatures" and page.status is not None
+        await pilot.press("escape")
+        await settle(pilot)
+        assert current(app) == "home" and page.status is None
+        await pilot.press("3")  # opened by its key: no filter left from home
+        await settle(pilot)
+        assert page.status is None

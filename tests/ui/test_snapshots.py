@@ -91,3 +91,31 @@ def test_home(snap_compare, ui_services, lang):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+NARROW = (80, 24)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("view", ["home", "finance", "statistics", "package_form"])
+def test_narrow(snap_compare, ui_services, lang, view):
+    """80×24 (issue 18, item 7): the menu narrows, numbers are never cut, list columns
+    give way whole (the status line says how many), the counts wrap."""
+    seed(ui_services)
+    app = build_app(ui_services, lang)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await log_in(pilot)
+        await settle(pilot)
+        key = {"finance": "7", "statistics": "0", "package_form": "5"}.get(view)
+        if key:
+            await pilot.press(key)
+            await settle(pilot)
+        if view == "package_form":
+            await pilot.press("n")
+            await settle(pilot)
+        freeze(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=run_before)

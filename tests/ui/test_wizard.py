@@ -231,6 +231,24 @@ async def test_sandbox_fills_step_3_tests_and_finishes(sandbox_services):
         await settle(pilot, rounds=5)
         assert any(not item.ok for item in w._checks)
         assert error_of(app, "scenario.register.template_code")
+        # The results in words, as the AK page says them (issue 18, item 14).
+        results = str(w.query_one("#check-results").render())
+        assert "✗ User registration code › Template CODE" in results
+        assert "aliyun.access_key" not in results and "scenario." not in results
+        assert "AccessKey" in results
+        # ctrl+o refills the step: the old ✗ list goes with the old values.
+        await pilot.press("ctrl+o", "ctrl+o")
+        await settle(pilot)
+        assert w._checks is None and "✗" not in str(w.query_one("#check-results").render())
+        # A network error points at the SMS endpoint, which this step does not have: the
+        # error goes under the AccessKey ID (it had none).
+        from smsconsole.cloud.types import CheckItem
+
+        w._checked([CheckItem("aliyun.access_key", False, "NetworkError: no route",
+                              "sms_endpoint")])
+        await pilot.pause()
+        assert "NetworkError" in error_of(app, "access_key_id")
+        w.form().clear_errors()
         await fill(pilot, {"scenario.register.template_code":
                            values["scenario.register.template_code"]})
         await next_step(pilot)

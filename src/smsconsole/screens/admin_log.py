@@ -107,7 +107,7 @@ class AdminLogPage(DataListPage):
             Column("action", "adminlog.col.action", render=lambda r: action_label(r.action)),
             Column("target", "adminlog.col.target"),
             Column("origin", "adminlog.col.origin"),
-            Column("detail", "adminlog.col.detail",
+            Column("detail", "adminlog.col.detail", give_way=-1,
                    render=lambda r: Text(detail_line(r.detail), no_wrap=True,
                                          overflow="ellipsis")),
         ]

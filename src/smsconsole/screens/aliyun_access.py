@@ -152,8 +152,12 @@ class AliyunAccessPage(SettingsPage):
         def saved(view) -> None:
             if view is not None:
                 self.notify_ok("access.edit.done", label=view.label)
-                self.checks = None
                 self.refresh_data()
+                if view.active:
+                    self.forget_checks()
+                else:
+                    self.checks = None
+                    self.set_status(None)
 
         self.app.push_screen(CheckedFormDialog(
             "access.edit.title", access_fields(row), save,

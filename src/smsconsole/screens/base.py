@@ -30,6 +30,7 @@ from textual.worker import Worker, get_current_worker
 from smsconsole.i18n import get_lang, t
 from smsconsole.widgets.labels import keybind, translate_bindings
 from smsconsole.widgets.paged_table import PagedTable
+from smsconsole.widgets.unexpected import unexpected
 
 if TYPE_CHECKING:
     from smsconsole.screens import MenuEntry
@@ -139,22 +140,23 @@ class MenuPage(Container):
         if isinstance(exc, ServiceError):
             self.app.notify(exc.message(), severity="error", timeout=8)
         else:
-            log.error("unexpected error in %s", type(self).__name__, exc_info=exc)
-            self.app.notify(t("ui.unexpected", detail=str(exc) or type(exc).__name__),
-                            severity="error", timeout=8)
+            self.app.notify(unexpected(exc, type(self).__name__), severity="error",
+                            timeout=8)
 
     # --- work --------------------------------------------------------------------------
 
     def run_service(self, fn: Callable[..., Any], *args: Any,
                     on_done: Callable[[Any], None] | None = None,
                     on_error: Callable[[BaseException], None] | None = None,
-                    group: str = "service", exclusive: bool = True,
+                    group: str = "service", exclusive: bool = False,
                     **kwargs: Any) -> Worker | None:
         """Run ``fn(*args, **kwargs)`` in a thread worker; ``on_done(result)`` or
         ``on_error(exc)`` (default: ``show_error``) then run on the UI thread.
 
-        ``exclusive``: a new call in the same ``group`` cancels the previous one, whose
-        result is then dropped. Nothing is delivered once the page is unmounted.
+        ``exclusive`` (loads only): a new call in the same ``group`` cancels the previous
+        one, whose result is then dropped, so only the latest load is shown. Never for a
+        write: its commit happens anyway, and its message, refresh or error must not be
+        lost to the next action. Nothing is delivered once the page is unmounted.
         """
         return run_in_thread(self, fn, *args, on_done=on_done,
                              on_error=on_error or self.show_error, group=group,
@@ -164,7 +166,7 @@ class MenuPage(Container):
 def run_in_thread(node, fn: Callable[..., Any], *args: Any,
                   on_done: Callable[[Any], None] | None = None,
                   on_error: Callable[[BaseException], None] | None = None,
-                  group: str = "service", exclusive: bool = True,
+                  group: str = "service", exclusive: bool = False,
                   **kwargs: Any) -> Worker | None:
     """``MenuPage.run_service`` for any widget or screen (None when it is not mounted)."""
 

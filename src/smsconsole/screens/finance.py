@@ -24,7 +24,7 @@ from smsconsole.services.holdings import FinanceFilter
 from smsconsole.store.models import HoldingSource, HoldingStatus, SmsType
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.export import ExportSpec, start_export
-from smsconsole.widgets.format import day, dt, enum_label, num
+from smsconsole.widgets.format import day, dt, enum_label, num, valid_through
 
 
 def source_text(row: Any) -> str:
@@ -42,7 +42,7 @@ COLUMNS = [
     Column("used", "finance.col.used", align="right", render=lambda r: num(r.used)),
     Column("remaining", "finance.col.remaining", align="right",
            render=lambda r: num(r.remaining)),
-    Column("expires_at", "finance.col.expires", render=lambda r: day(r.expires_at)),
+    Column("expires_at", "finance.col.expires", render=lambda r: valid_through(r.expires_at)),
     Column("status", "finance.col.status", render=lambda r: enum_label(r.status)),
     Column("source", "finance.col.source", render=source_text),
 ]
@@ -117,7 +117,7 @@ class FinancePage(DataListPage):
             ("finance.col.count", num(row.total)),
             ("finance.col.used", num(row.used)),
             ("finance.col.remaining", num(row.remaining)),
-            ("finance.d.expires", dt(row.expires_at)),
+            ("finance.d.expires", valid_through(row.expires_at)),
             ("finance.col.status", row.status),
             ("finance.col.source", row.source),
             ("finance.d.order_no", row.order_no or "—"),

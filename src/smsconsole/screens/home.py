@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -23,7 +24,7 @@ from textual.widgets import Button, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import MenuPage
-from smsconsole.widgets.format import day, dt, enum_label, num, time_of_day
+from smsconsole.widgets.format import dt, enum_label, num, time_of_day, valid_through
 from smsconsole.widgets.labels import Tr
 
 REVIEW_ORDER = ("pending", "in_review", "approved", "rejected")
@@ -64,6 +65,24 @@ def worker_summary(workers: list, pending_reports: int, kept_aside: int, now) ->
     if errors:
         return "error", f"{text} · {t('worker.error', error=errors[0][:80])} · {backlog}"
     return "ok", f"{text} · {backlog}"
+
+
+def number_table(header_keys: list[str], rows: list[list[str]], *,
+                 padding: tuple[int, int] = (0, 1), title: str | None = None) -> Table:
+    """A small table whose first column is text and the others numbers: a narrow page
+    shortens the text and the headers (with …), never a number."""
+    table = Table(box=None, padding=padding, show_edge=False, header_style="bold",
+                  title=title, title_justify="left", title_style="bold")
+    for index, key in enumerate(header_keys):
+        if index == 0:
+            table.add_column(t(key) if key else "", no_wrap=True, overflow="ellipsis")
+        else:
+            widest = max((cell_len(str(r[index])) for r in rows), default=1)
+            table.add_column(t(key), justify="right", no_wrap=True, min_width=widest,
+                             overflow="ellipsis")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 class CountButton(Button):
@@ -138,7 +157,7 @@ class HomePage(MenuPage):
             return
         self._fetching = True
         self.run_service(self.services.stats.dashboard, on_done=self._got,
-                         on_error=self._fetch_failed, group="dashboard")
+                         on_error=self._fetch_failed, group="dashboard", exclusive=True)
 
     def _got(self, dashboard: Any) -> None:
         self._fetching = False
@@ -184,28 +203,27 @@ class HomePage(MenuPage):
 
     @staticmethod
     def _quota_table(d: Any) -> Table:
-        table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-        table.add_column(t("home.quota.type"))
-        for key in ("home.quota.allocated", "home.quota.used", "home.quota.remaining"):
-            table.add_column(t(key), justify="right")
         quota = {getattr(k, "value", k): (k, v) for k, v in (d.quota if d else {}).items()}
+        usable = {getattr(k, "value", k): v for k, v in
+                  (getattr(d, "usable", None) or {}).items()} if d else {}
+        rows = []
         for value in QUOTA_ORDER:
             member, numbers = quota.get(value, (None, (None, None, None)))
             label = enum_label(member) if member is not None else value
-            table.add_row(label, *(num(n, blank="—") for n in numbers))
-        return table
+            rows.append([label, *(num(n, blank="—") for n in numbers),
+                         num(usable.get(value), blank="—")])
+        return number_table(["home.quota.type", "home.quota.allocated", "home.quota.used",
+                             "home.quota.remaining", "home.quota.usable"], rows,
+                            padding=(0, 2))
 
     @staticmethod
     def _basic_table(d: Any) -> Table:
-        table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-        table.add_column("")
-        table.add_column(t("home.basic.success"), justify="right")
-        table.add_column(t("home.basic.total"), justify="right")
-        for key, row in (("home.basic.today", d.today if d else None),
-                         ("home.basic.month", d.month if d else None)):
-            table.add_row(t(key), num(row.delivered if row else None, blank="—"),
-                          num(row.total if row else None, blank="—"))
-        return table
+        rows = [[t(key), num(row.delivered if row else None, blank="—"),
+                 num(row.total if row else None, blank="—")]
+                for key, row in (("home.basic.today", d.today if d else None),
+                                 ("home.basic.month", d.month if d else None))]
+        return number_table(["", "home.basic.success", "home.basic.total"], rows,
+                            padding=(0, 2))
 
     @staticmethod
     def _low_table(d: Any) -> Table:
@@ -215,7 +233,8 @@ class HomePage(MenuPage):
                       title_style="bold")
         table.add_column(t("home.low.account"))
         table.add_column(t("home.low.name"))
-        table.add_column(t("home.low.remaining"), justify="right")
+        table.add_column(t("home.low.remaining"), justify="right", no_wrap=True,
+                         min_width=max((len(num(r.remaining)) for r in rows[:5]), default=1))
         for row in rows[:5]:
             table.add_row(row.account, row.name, num(row.remaining))
         if d is not None and not rows:
@@ -230,11 +249,12 @@ class HomePage(MenuPage):
                       title_style="bold")
         table.add_column(t("home.low.account"))
         table.add_column(t("home.expiring.type"))
-        table.add_column(t("home.low.remaining"), justify="right")
-        table.add_column(t("home.expiring.at"))
+        table.add_column(t("home.low.remaining"), justify="right", no_wrap=True,
+                         min_width=max((len(num(r.remaining)) for r in rows[:5]), default=1))
+        table.add_column(t("home.expiring.at"), no_wrap=True, min_width=10)
         for row in rows[:5]:
             table.add_row(row.account, enum_label(row.sms_type), num(row.remaining),
-                          day(row.expires_at))
+                          valid_through(row.expires_at))
         if d is not None and not rows:
             table.add_row(Text(t("home.none"), style="dim"), "", "", "")
         return table

@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from smsconsole.i18n import t
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 
 class LoginScreen(Screen):
@@ -122,5 +123,5 @@ def _text(message: object) -> str:
     if callable(render):
         return str(render())
     if isinstance(message, BaseException):
-        return t("ui.unexpected", detail=str(message) or type(message).__name__)
+        return unexpected(message, "login")
     return t(str(message))

@@ -248,8 +248,11 @@ class PackagesPage(MenuPage):
         def toggle():
             """The product as stored now, with only this flag changed."""
             current = self.services.packages.get(pkg.id)
+            changes = {flag: value}
+            if flag == "on_sale" and not value:
+                changes["recommended"] = False  # off sale is not recommended any more
             return self.services.packages.update(self.actor, pkg.id,
-                                                 package_input(current, **{flag: value}))
+                                                 package_input(current, **changes))
 
         key = f"packages.{flag}.{'on' if value else 'off'}"
         self.run_service(toggle, on_done=lambda new: self._done(key, name=new.name))

@@ -13,15 +13,14 @@ from smsconsole.screens.dialogs.access_form import CheckedFormDialog
 from smsconsole.screens.dialogs.users_common import palette_commands
 from smsconsole.screens.site_config import SettingsPage
 from smsconsole.services.settings import PaymentInput
+from smsconsole.widgets.check_labels import item_name
 from smsconsole.widgets.form import Field, Section
 from smsconsole.widgets.format import yes_no
 from smsconsole.widgets.labels import keybind
 
-CHECK_NAMES = {"alipay.keys": "payment.check.keys", "alipay.gateway": "payment.check.gateway"}
-
 
 def check_label(item) -> str:
-    text = t(CHECK_NAMES[item.item]) if item.item in CHECK_NAMES else item.item
+    text = item_name(item)
     if not item.ok and item.field:
         text += " " + t("payment.check.field", field=t(f"payment.f.{item.field}"))
     return text
@@ -102,8 +101,8 @@ class PaymentConfigPage(SettingsPage):
         def saved(new) -> None:
             if new is not None:
                 self.notify_ok("payment.edit.done", app_id=new.app_id)
-                self.checks = None
                 self.refresh_data()
+                self.forget_checks()
 
         keep = view is not None
         self.app.push_screen(CheckedFormDialog("payment.edit.title", [

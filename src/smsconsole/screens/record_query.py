@@ -104,7 +104,7 @@ class RecordQueryPage(MenuPage):
         super().on_mount()
         self._timeline_columns()
         self.run_service(self.services.records.template_codes_named, "",
-                         on_done=self._templates, group="templates")
+                         on_done=self._templates, group="templates", exclusive=True)
 
     @property
     def form(self) -> QueryForm:
@@ -147,7 +147,7 @@ class RecordQueryPage(MenuPage):
         form.clear_errors()
         values = form.values()
         self.run_service(self._plan, values, on_done=self._planned, on_error=self._refused,
-                         group="query")
+                         group="query", exclusive=True)
 
     def _plan(self, values: dict) -> tuple:
         """In the worker: check the form, then run the timeline or the first page."""

@@ -32,8 +32,8 @@ COLUMNS = [
     Column("send_time", "records.col.time", render=lambda r: dt(r.send_time)),
     Column("account", "records.col.user"),
     Column("phone", "records.col.phone"),
-    Column("sign_name", "records.col.sign"),
-    Column("template_code", "records.col.template"),
+    Column("sign_name", "records.col.sign", give_way=2),
+    Column("template_code", "records.col.template", give_way=1),
     Column("segments", "records.col.segments", align="right", render=lambda r: num(r.segments)),
     Column("status", "records.col.status", render=status_text),
 ]

@@ -88,7 +88,8 @@ class SettingsPage(MenuPage):
         raise NotImplementedError
 
     def refresh_data(self) -> None:
-        self.run_service(self.load, on_done=self._loaded, group="settings-load")
+        self.run_service(self.load, on_done=self._loaded, group="settings-load",
+                         exclusive=True)
 
     def _loaded(self, data: Any) -> None:
         self.data, self.loaded = data, True
@@ -150,6 +151,14 @@ class SettingsPage(MenuPage):
         else:
             self.set_status(f"{self.page_id}.test.ok", "ok")
             self.notify_ok(f"{self.page_id}.test.ok")
+
+    def forget_checks(self) -> None:
+        """After a save the last test's result (and its "All settings work") no longer
+        says anything about what is stored: drop it and test what was saved."""
+        self.checks = None
+        self.set_status(None)
+        self.render_view()
+        self.run_check()
 
     def _check_failed(self, exc: BaseException) -> None:
         self.checking = False

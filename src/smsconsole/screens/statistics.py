@@ -62,7 +62,7 @@ class StatisticsPage(MenuPage):
     DEFAULT_CSS = """
     StatisticsPage > #stats-filters { height: 1; color: $text-muted; }
     StatisticsPage > #stats-table { height: 1fr; min-height: 6; }
-    StatisticsPage > #stats-totals { height: 1; text-style: bold; }
+    StatisticsPage > #stats-totals { height: auto; text-style: bold; }
     StatisticsPage > #stats-chart { height: 16; }
     """
 
@@ -107,7 +107,8 @@ class StatisticsPage(MenuPage):
 
     def refresh_data(self) -> None:
         first, last, flt = self.first, self.last, self.flt
-        self.run_service(self._load, first, last, flt, on_done=self._show, group="stats")
+        self.run_service(self._load, first, last, flt, on_done=self._show, group="stats",
+                         exclusive=True)
 
     def _load(self, first: date, last: date, flt: StatsFilter) -> Loaded:
         """In the worker: the days from the rollups and the chart's series."""

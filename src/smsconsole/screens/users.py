@@ -19,7 +19,7 @@ from smsconsole.screens.dialogs.users_common import FilterLine, confirm, palette
 from smsconsole.services.users import UserFilter, UserUpdate
 from smsconsole.store.models import SmsType, UserStatus
 from smsconsole.widgets import Column, PagedTable, keybind
-from smsconsole.widgets.format import day, enum_label, num
+from smsconsole.widgets.format import enum_label, num, valid_through
 
 QUOTA_COLUMNS = (SmsType.GENERAL, SmsType.NOTIFICATION, SmsType.VERIFICATION, SmsType.PROMOTION)
 
@@ -53,7 +53,7 @@ class UsersPage(MenuPage):
         yield PagedTable(
             [Column("account", "users.col.account"),
              Column("name", "users.col.name"),
-             Column("company", "users.col.company"),
+             Column("company", "users.col.company", give_way=1),
              Column("phone", "users.col.phone"),
              Column("status", "users.col.status"),
              *[Column(f"q_{st.value}", f"users.col.q_{st.value}", align="right",
@@ -234,7 +234,7 @@ class UsersPage(MenuPage):
             if holding:
                 self._changed("users.allocate.done", account=row.account,
                               count=num(holding.total), type=enum_label(holding.sms_type),
-                              day=day(holding.expires_at - timedelta(seconds=1)))
+                              day=valid_through(holding.expires_at))
 
         self.app.push_screen(FormDialog("users.allocate.title", [
             Field("count", "users.f.count", kind="int", required=True,

@@ -20,8 +20,10 @@ from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
+from smsconsole.widgets.check_labels import check_label
 from smsconsole.widgets.form import Field, FormView, Section
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 STEPS = ("authorization", "admin", "access", "site")
 SCENARIOS = ("register", "reset_password", "change_phone")  # as cloud.types.SCENARIOS
@@ -355,6 +357,8 @@ class SetupWizard(Screen):
         form = self.form("access")
         form.clear_errors()
         form.set_values(values)
+        self._checks = None  # the last test was of other values
+        self.query_one("#check-results", Static).update("")
         self._set_message("wizard.sandbox.filled", ok=True)
 
     def action_test(self) -> None:
@@ -393,8 +397,10 @@ class SetupWizard(Screen):
         form = self.form("access")
         bad = [item for item in items if not item.ok]
         for item in bad:
-            if item.field:
-                form.set_field_error(item.field, _CheckError(item))
+            # A field this step does not have (an endpoint, for a network error) lands on
+            # the AccessKey ID, the one that says which cloud is called.
+            if item.field and not form.set_field_error(item.field, _CheckError(item)):
+                form.set_field_error("access_key_id", _CheckError(item))
         results = self.query_one("#check-results", Static)
         results.update(self._checks_text())
         results.scroll_visible()
@@ -405,8 +411,8 @@ class SetupWizard(Screen):
         for item in self._checks or []:
             mark = "✓ " if item.ok else "✗ "
             text.append(mark, style="green" if item.ok else "bold red")
-            text.append(item.item)
-            if item.detail:
+            text.append(check_label(item))
+            if item.detail and not item.ok:  # a passing item's detail is "ok" again
                 text.append(f" — {item.detail}", style="" if item.ok else "red")
             text.append("\n")
         return text
@@ -437,5 +443,5 @@ def _text(message: object) -> str:
     if callable(render):
         return str(render())
     if isinstance(message, BaseException):
-        return t("ui.unexpected", detail=str(message) or type(message).__name__)
+        return unexpected(message, "wizard")
     return t(str(message))

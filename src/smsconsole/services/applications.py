@@ -24,6 +24,7 @@ from smsconsole.services.users import get_user
 from smsconsole.store.models import (
     Origin,
     ReviewStatus,
+    SendTask,
     Signature,
     SignType,
     SmsType,
@@ -179,9 +180,18 @@ class _ApplicationService:
                             detail={"status": ["pending", "rejected"], "reason": reason})
             return app
 
+    def _in_use(self, s: Session, app) -> int:
+        """How many sends refer to it (a used one is not deleted). Signatures: none, the
+        sends keep the signature's name as it was sent."""
+        return 0
+
     def delete(self, actor: Actor, app_id: int) -> None:
         with self.ctx.store.session() as s:
             app = self._get(s, app_id)
+            used = self._in_use(s, app)
+            if used:
+                raise Refused(f"error.{self.kind}.in_use", name=app.name,
+                              code=getattr(app, "code", ""), count=used)
             user = s.get(User, app.user_id)
             detail = {"user": user.account, "name": app.name, "status": app.status.value}
             s.delete(app)
@@ -373,6 +383,11 @@ class SignatureService(_ApplicationService):
 class TemplateService(_ApplicationService):
     model = Template
     kind = "template"
+
+    def _in_use(self, s: Session, app) -> int:
+        """Its send tasks keep pointing at it: deleting it would orphan their records."""
+        return s.scalar(select(func.count()).select_from(SendTask)
+                        .where(SendTask.template_id == app.id)) or 0
     limit_attr = "max_templates"
 
     def _kind_col(self):

@@ -76,14 +76,14 @@ class AuthService:
             return s.scalar(select(func.count()).select_from(Admin)) > 0
 
     def validate_authorization(self, data: AuthorizationInput) -> AuthorizationInput:
-        return AuthorizationInput(
-            name=v.text(data.name, "name", max_len=64),
-            company=v.text(data.company, "company", max_len=128),
-            email=v.email(data.email, "email"),
-            phone=v.mobile(data.phone, "phone"),
-            purchase_order_no=v.text(data.purchase_order_no, "purchase_order_no", max_len=64,
-                                     required=False),
-        )
+        return AuthorizationInput(**v.every(
+            name=lambda: v.text(data.name, "name", max_len=64),
+            company=lambda: v.text(data.company, "company", max_len=128),
+            email=lambda: v.email(data.email, "email"),
+            phone=lambda: v.mobile(data.phone, "phone"),
+            purchase_order_no=lambda: v.text(data.purchase_order_no, "purchase_order_no",
+                                             max_len=64, required=False),
+        ))
 
     def validate_admin(self, auth: AuthorizationInput, data: AdminInput) -> AdminInput:
         login = (data.login or auth.email).strip()

@@ -1578,9 +1578,25 @@ def run_cli(cfg, *, users: int = 200, days: int = 90, seed: int = 1) -> int:
         if bar:
             bar.close()
         services.close()
-    for line in summary_lines(summary):
+    for line in summary_lines(summary, start_command(cfg)):
         print(line, flush=True)
     return 0
+
+
+def start_command(cfg) -> str:
+    """The command that opens the console on what the demo just filled (its data dir and
+    database when they are not the defaults)."""
+    import shlex
+    from pathlib import Path
+
+    from smsconsole.config import default_data_dir, sqlite_url
+
+    parts = ["smsconsole"]
+    if Path(cfg.data_dir).expanduser().resolve() != default_data_dir().expanduser().resolve():
+        parts += ["--data-dir", shlex.quote(str(cfg.data_dir))]
+    if cfg.db_url != sqlite_url(Path(cfg.data_dir).expanduser() / "smsconsole.db"):
+        parts += ["--db", shlex.quote(cfg.db_url)]
+    return " ".join(parts)
 
 
 def login_line(s: DemoSummary) -> str:
@@ -1592,7 +1608,7 @@ def login_line(s: DemoSummary) -> str:
     return t("demo.login_existing", email=s.admin_login, phone=s.admin_phone)
 
 
-def summary_lines(s: DemoSummary) -> list[str]:
+def summary_lines(s: DemoSummary, command: str = "smsconsole") -> list[str]:
     from smsconsole.i18n import t
 
     lines = []
@@ -1605,7 +1621,7 @@ def summary_lines(s: DemoSummary) -> list[str]:
                    paid=orders.get("paid", 0), unpaid=orders.get("unpaid", 0),
                    void=orders.get("void", 0), replies=f"{s.replies:,}",
                    opt_outs=f"{s.opt_outs:,}"))
-    lines.append(t("demo.summary_time", seconds=f"{s.seconds:.1f}"))
+    lines.append(t("demo.summary_time", seconds=f"{s.seconds:.1f}", command=command))
     return lines
 
 

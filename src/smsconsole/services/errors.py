@@ -38,6 +38,16 @@ class Invalid(ServiceError):
     """Bad input: a value that fails validation."""
 
 
+class InvalidFields(Invalid):
+    """Several fields failed at once (``errors``, in form order): a form shows each under
+    its field; anything else shows the first."""
+
+    def __init__(self, errors: list[ServiceError]) -> None:
+        first = errors[0]
+        super().__init__(first.key, first.field, **first.params)
+        self.errors = list(errors)
+
+
 class NotFound(ServiceError):
     """An id or name that does not exist."""
 

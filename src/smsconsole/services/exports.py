@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from smsconsole.clock import last_valid_day
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid, NotFound
@@ -378,7 +379,8 @@ class ExportService:
         for r in self._stream(s, stmt):
             source = r.order_no if _val(r.source) == "order" else "admin"
             yield [r.account, self._fmt_time(r.allocated_at), _val(r.sms_type), r.total, r.used,
-                   r.total - r.used, self._fmt_time(r.expires_at), _val(r.status), source]
+                   r.total - r.used, last_valid_day(r.expires_at, self.ctx.clock.tz).isoformat(),
+                   _val(r.status), source]
 
     def _admin_log(self, s, flt) -> Iterator[list]:
         from smsconsole.services.adminlog import AdminLogService

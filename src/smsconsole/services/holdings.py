@@ -208,6 +208,19 @@ class HoldingService:
         with self.ctx.store.read() as s:
             return [HoldingRow(*r) for r in s.execute(stmt)]
 
+    def usable_by_type(self) -> dict[SmsType, int]:
+        """Home: per type, what can still be sent (normal holdings, not expired)."""
+        out = {t: 0 for t in SmsType}
+        now = self.ctx.clock.now()
+        with self.ctx.store.read() as s:
+            rows = s.execute(select(Holding.sms_type, func.sum(Holding.total - Holding.used))
+                             .where(Holding.status == HoldingStatus.NORMAL,
+                                    Holding.expires_at > now)
+                             .group_by(Holding.sms_type))
+            for sms_type, left in rows:
+                out[SmsType(sms_type)] = int(left or 0)
+        return out
+
     def quota_by_type(self) -> dict[SmsType, tuple[int, int, int]]:
         """Home: per type, (allocated, used, remaining) over every holding."""
         out = {t: (0, 0, 0) for t in SmsType}

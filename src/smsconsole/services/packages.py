@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from smsconsole.services import adminlog
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
-from smsconsole.services.errors import Conflict, NotFound
+from smsconsole.services.errors import Conflict, Invalid, NotFound
 from smsconsole.store.models import Order, PackageProduct, SmsType
 
 
@@ -25,20 +25,29 @@ class PackageInput:
     on_sale: bool = True
 
 
+def _recommended(data: PackageInput) -> bool:
+    """Only a package on sale can be recommended (the web page shows it as one to buy)."""
+    if data.recommended and not data.on_sale:
+        raise Invalid("error.package.recommended_off_sale", "recommended")
+    return bool(data.recommended)
+
+
 class PackageService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     def validate(self, data: PackageInput) -> dict:
-        return dict(
-            name=v.text(data.name, "name", max_len=64),
-            sms_type=v.one_of(data.sms_type, SmsType, "sms_type"),
-            message_count=v.positive_int(data.message_count, "message_count", maximum=100_000_000),
-            unit_price_fen=v.money_fen(data.unit_price, "unit_price", allow_zero=True),
-            validity_days=v.positive_int(data.validity_days, "validity_days", maximum=3650),
-            price_fen=v.money_fen(data.price, "price"),
-            recommended=bool(data.recommended),
-            on_sale=bool(data.on_sale),
+        return v.every(
+            name=lambda: v.text(data.name, "name", max_len=64),
+            sms_type=lambda: v.one_of(data.sms_type, SmsType, "sms_type"),
+            message_count=lambda: v.positive_int(data.message_count, "message_count",
+                                                 maximum=100_000_000),
+            unit_price_fen=lambda: v.money_fen(data.unit_price, "unit_price", allow_zero=True),
+            validity_days=lambda: v.positive_int(data.validity_days, "validity_days",
+                                                 maximum=3650),
+            price_fen=lambda: v.money_fen(data.price, "price"),
+            recommended=lambda: _recommended(data),
+            on_sale=lambda: bool(data.on_sale),
         )
 
     def list(self, include_retired: bool = False, search: str = "") -> list[PackageProduct]:

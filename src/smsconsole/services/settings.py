@@ -136,13 +136,13 @@ class SettingsService:
     # --- site info --------------------------------------------------------------------
 
     def validate_site(self, data: SiteInput) -> SiteInput:
-        return SiteInput(
-            logo_path=v.text(data.logo_path, "logo_path", max_len=512, required=False),
-            company=v.text(data.company, "company", max_len=128),
-            address=v.text(data.address, "address", max_len=256, required=False),
-            email=v.email(data.email, "email", required=False),
-            phone=v.contact_phone(data.phone, "phone", required=False),
-        )
+        return SiteInput(**v.every(
+            logo_path=lambda: v.image_file(data.logo_path, "logo_path"),
+            company=lambda: v.text(data.company, "company", max_len=128),
+            address=lambda: v.text(data.address, "address", max_len=256, required=False),
+            email=lambda: v.email(data.email, "email", required=False),
+            phone=lambda: v.contact_phone(data.phone, "phone", required=False),
+        ))
 
     def save_site(self, s: Session, actor: Actor, data: SiteInput) -> SiteInfo:
         row = s.scalar(select(SiteInfo).limit(1))

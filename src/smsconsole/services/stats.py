@@ -5,7 +5,7 @@ template name alone, ``daily_stat`` with other filters) — never by scanning re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -95,6 +95,9 @@ class Dashboard:
     gateway_errors: int = 0
     failing_pushes: int = 0
     held_tasks: int = 0  # risk control: tasks waiting for review
+    # Per type, what can still be sent: normal holdings not yet expired (the manual's
+    # "remaining" above is allocated minus used, frozen, invalid and expired included).
+    usable: dict[SmsType, int] = field(default_factory=dict)
 
 
 class StatsService:
@@ -205,7 +208,7 @@ class StatsService:
             low_quota=self.low_quota(), expiring=holdings.expiring(7),
             workers=workers, pending_reports=RecordService(self.ctx).pending_report_count(),
             kept_aside=kept, at=self.ctx.clock.now(), **self._gateway(),
-            held_tasks=RiskService(self.ctx).waiting_count(),
+            held_tasks=RiskService(self.ctx).waiting_count(), usable=holdings.usable_by_type(),
         )
 
     def _gateway(self) -> dict:

@@ -178,21 +178,19 @@ class UserService:
             return list(s.scalars(stmt))
 
     def update(self, actor: Actor, user_id: int, data: UserUpdate) -> User:
-        changes: dict = {}
-        if data.name is not None:
-            changes["name"] = v.text(data.name, "name", max_len=64)
-        if data.company is not None:
-            changes["company"] = v.text(data.company, "company", max_len=128, required=False)
-        if data.email is not None:
-            changes["email"] = v.email(data.email, "email", required=False)
-        if data.phone is not None:
-            changes["phone"] = v.mobile(data.phone, "phone")
-        if data.max_signatures is not None:
-            changes["max_signatures"] = v.positive_int(data.max_signatures, "max_signatures",
-                                                       maximum=1000, allow_zero=True)
-        if data.max_templates is not None:
-            changes["max_templates"] = v.positive_int(data.max_templates, "max_templates",
-                                                      maximum=1000, allow_zero=True)
+        checks = {
+            "name": lambda: v.text(data.name, "name", max_len=64),
+            "company": lambda: v.text(data.company, "company", max_len=128, required=False),
+            "email": lambda: v.email(data.email, "email", required=False),
+            "phone": lambda: v.mobile(data.phone, "phone"),
+            "max_signatures": lambda: v.positive_int(data.max_signatures, "max_signatures",
+                                                     maximum=1000, allow_zero=True),
+            "max_templates": lambda: v.positive_int(data.max_templates, "max_templates",
+                                                    maximum=1000, allow_zero=True),
+        }
+        # Every field given is checked, all failures reported at once (issue 18, item 10).
+        changes: dict = v.every(**{name: check for name, check in checks.items()
+                                   if getattr(data, name) is not None})
         with self.ctx.store.session() as s:
             user = get_user(s, user_id, lock=True)
             if "phone" in changes and changes["phone"] != user.phone and s.scalar(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
 
-from smsconsole.services.errors import Invalid
+from smsconsole.services.errors import Invalid, InvalidFields, ServiceError
 
 # ASCII digits only: ``\d`` also matches Arabic-Indic, Devanagari... digits.
 MAINLAND_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -156,6 +159,35 @@ def _sequential(chars: str) -> bool:
         return False
     steps = {ord(b) - ord(a) for a, b in zip(chars, chars[1:], strict=False)}
     return steps <= {1, -1, ord("1") - ord("z"), ord("a") - ord("9")} and len(steps) <= 2
+
+
+def every(**checks: Callable[[], Any]) -> dict[str, Any]:
+    """Run each field's check (``name=lambda: text(...)``) and return the values by name;
+    when any fails, raise ``InvalidFields`` with every failure, so a form shows them all
+    at once rather than one per submit."""
+    out: dict[str, Any] = {}
+    errors: list[ServiceError] = []
+    for name, check in checks.items():
+        try:
+            out[name] = check()
+        except Invalid as exc:
+            errors.extend(getattr(exc, "errors", None) or [exc])
+    if errors:
+        raise InvalidFields(errors)
+    return out
+
+
+def image_file(raw: str | None, field: str) -> str:
+    """A path to an existing image file (PNG, JPEG, GIF, SVG or WebP), or blank."""
+    value = text(raw, field, max_len=512, required=False)
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise Invalid("error.file.not_found", field, path=value)
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"):
+        raise Invalid("error.file.not_image", field, path=value)
+    return value
 
 
 def positive_int(raw, field: str, *, maximum: int = 1_000_000_000, allow_zero: bool = False) -> int:

@@ -134,10 +134,14 @@ def plot_text(data: ChartData, width: int, height: int, *, colorless: bool) -> s
     label_width = max(len(f"{v:,}") for p in data.panels for v in p.yticks)
     if len(data.panels) == 1:
         return _plot(data.panels[0], data, width, height, colorless, True, label_width)
-    top_h = max(5, round(height * 0.65))
+    # The failed panel gets a plot row per y tick (plus its frame and the day labels):
+    # with fewer rows plotext puts 0 on the row of the next tick up, and a month of days
+    # without failures was drawn as a flat line at "6".
+    low = data.panels[1]
+    bottom_h = max(len(low.yticks) + 3, height - max(5, round(height * 0.65)))
+    top_h = max(5, height - bottom_h)
     parts = [_plot(data.panels[0], data, width, top_h, colorless, False, label_width),
-             _plot(data.panels[1], data, width, max(4, height - top_h), colorless, True,
-                   label_width)]
+             _plot(low, data, width, bottom_h, colorless, True, label_width)]
     return "\n".join(parts)
 
 

@@ -20,6 +20,7 @@ Names may contain dots (``scenario.register.sign_name``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,9 +32,14 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from smsconsole.i18n import t
+from smsconsole.widgets.unexpected import unexpected
 
 KINDS = ("text", "password", "select", "checkbox", "date", "int", "money", "textarea")
-_RESTRICT = {"int": r"-?\d*", "money": r"-?[\d,]*\.?\d{0,2}", "date": r"[\d\-]*"}
+# What a number, money or date field accepts. Checked on submit, never filtered while
+# typing: a filter silently turned "3千" into 3 and "1e3" into 13.
+_SHAPE = {"int": (re.compile(r"-?\d+"), "error.number.not_integer"),
+          "money": (re.compile(r"-?[¥￥]?\d[\d,]*(\.\d{1,2})?"), "error.money.invalid"),
+          "date": (re.compile(r"\d{4}-\d{2}-\d{2}"), "error.date.invalid")}
 
 
 @dataclass
@@ -130,7 +136,6 @@ class FieldRow(Vertical):
             widget = Input(
                 "" if spec.value is None else str(spec.value),
                 password=spec.kind == "password",
-                restrict=_RESTRICT.get(spec.kind),
                 placeholder=t(spec.placeholder_key) if spec.placeholder_key else
                 ("YYYY-MM-DD" if spec.kind == "date" else ""),
                 compact=True,
@@ -225,6 +230,16 @@ class FieldRow(Vertical):
         if self.spec.help_key:
             self.query_one(".field--help", Static).update(t(self.spec.help_key))
         self.query_one(".field--error", Static).update(self._error_text())
+
+
+class _Refusal:
+    """A form's own refusal (a catalog key and its parameters), shown like a service's."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+
+    def message(self) -> str:
+        return t(self.key, **self.params)
 
 
 class SectionTitle(Static):
@@ -346,20 +361,38 @@ class FormView(Vertical):
     def show_error(self, exc: Exception) -> bool:
         """Show a ServiceError next to ``exc.field`` (focusing it), else at the top.
         Returns True when it landed on a field."""
+        several = getattr(exc, "errors", None)
+        if several:
+            landed = [e for e in several if e.field and self.set_field_error(e.field, e)]
+            others = [e for e in several if e not in landed]
+            if others:
+                self.set_form_error(others[0])
+            if landed:
+                self.focus_field(landed[0].field)
+                return True
+            return False
         name = getattr(exc, "field", None)
         if name and self.set_field_error(name, exc):
             self.focus_field(name)
             return True
         self.set_form_error(exc if hasattr(exc, "message") else
-                            t("ui.unexpected", detail=str(exc) or type(exc).__name__))
+                            unexpected(exc, "form"))
         return False
 
     def check_required(self) -> bool:
-        """Mark blank required fields; True when all are filled."""
+        """Mark blank required fields and number, money or date fields that are not one,
+        all at once; True when every field passes."""
         first: str | None = None
         for row in self.query(FieldRow):
+            error: object = None
             if row.spec.required and row.is_blank():
-                row.set_error("error.field.required")
+                error = "error.field.required"
+            elif row.spec.kind in _SHAPE and not row.is_blank():
+                pattern, key = _SHAPE[row.spec.kind]
+                if not pattern.fullmatch(str(row.get_value())):
+                    error = _Refusal(key, value=row.get_value())
+            if error is not None:
+                row.set_error(error)
                 first = first or row.spec.name
         if first:
             self.focus_field(first)

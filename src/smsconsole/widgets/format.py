@@ -66,6 +66,14 @@ def dt(value: datetime | None, *, seconds: bool = False, blank: str = "") -> str
     return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def valid_through(expires_at: datetime | None, *, blank: str = "") -> str:
+    """An expiry as its inclusive last day in the platform's zone (``clock.last_valid_day``):
+    a holding expiring at 2027-07-01 00:00 is valid through "2027-06-30"."""
+    from smsconsole.clock import last_valid_day
+
+    return blank if expires_at is None else last_valid_day(expires_at, _tz).isoformat()
+
+
 def day(value: date | datetime | None, *, blank: str = "") -> str:
     """A date (or the platform day of a datetime): "2026-11-25"."""
     if value is None:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -40,6 +41,7 @@ from smsconsole.i18n import t
 from smsconsole.widgets.format import cell
 from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import keybind
+from smsconsole.widgets.unexpected import unexpected
 
 if TYPE_CHECKING:
     from smsconsole.services.paging import Page
@@ -48,6 +50,14 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS = 200
 Fetch = Callable[[Any, bool, int], "Page"]
+
+
+def _count(key: str, n: int) -> str:
+    """``key`` with ``n``; ``key.one`` when n is 1 and the catalog has it ("1 row")."""
+    from smsconsole.widgets.labels import has_text
+
+    one = f"{key}.one"
+    return t(one if n == 1 and has_text(one) else key, n=f"{n:,}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,10 @@ class Column:
     width: int | None = None
     render: Callable[[Any], Any] | None = None
     align: str = "left"  # "left" | "right" | "center"
+    # When the table is too narrow, columns give way whole (never cut mid-number):
+    # higher ``give_way`` first, then the rightmost; the first column always stays.
+    # Negative: never hidden, a long text cut at the edge (the admin log's details).
+    give_way: int = 0
 
     def cell(self, row: Any) -> Any:
         if self.render is not None:
@@ -130,7 +144,7 @@ class PagedTable(Vertical):
     PagedTable > PagedTableFilter { display: none; height: 1; margin: 0 0 0 0; }
     PagedTable.-filtering > PagedTableFilter { display: block; }
     PagedTable > PagedTableGrid { height: 1fr; }
-    PagedTable > .paged-table--status { height: 1; color: $text-muted; padding: 0 1; }
+    PagedTable > .paged-table--status { height: auto; color: $text-muted; padding: 0 1; }
     PagedTable > .paged-table--status.-error { color: $error; }
     """
 
@@ -193,6 +207,7 @@ class PagedTable(Vertical):
         self._error: str | None = None
         self._filter_text = ""
         self._filter_timer: Timer | None = None
+        self._shown: list[Column] = list(self.columns)
 
     # --- composition -------------------------------------------------------------------
 
@@ -215,10 +230,45 @@ class PagedTable(Vertical):
     def filter_input(self) -> Input:
         return self.query_one(PagedTableFilter)
 
+    def _fit(self) -> list[Column]:
+        """The columns that fit the table's width whole (see ``Column.give_way``)."""
+        width = self.grid.size.width - 1  # the vertical scrollbar
+        if width <= 0 or not self.columns:
+            return list(self.columns)
+        widths = []
+        for col in self.columns:
+            cells = [col.cell(row) for row in self._rows]
+            widest = max([cell_len(t(col.label_key))] +
+                         [c.cell_len if isinstance(c, Text) else cell_len(str(c))
+                          for c in cells])
+            # A column that never gives way counts only its header: it is cut instead.
+            widest = cell_len(t(col.label_key)) if col.give_way < 0 else widest
+            widths.append((col.width or widest) + 2)  # DataTable's cell padding
+        shown = list(range(len(self.columns)))
+        order = sorted((i for i in range(1, len(self.columns))
+                        if self.columns[i].give_way >= 0),
+                       key=lambda i: (-self.columns[i].give_way, -i))
+        for index in order:
+            if sum(widths[i] for i in shown) <= width:
+                break
+            shown.remove(index)
+        return [self.columns[i] for i in shown]
+
+    def _refit(self) -> None:
+        shown = self._fit()
+        if [c.key for c in shown] != [c.key for c in self._shown]:
+            self._shown = shown
+            self._build_columns()
+            self._fill(self.grid.cursor_row)
+            self._render_status()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)
+
     def _build_columns(self) -> None:
         grid = self.grid
         grid.clear(columns=True)
-        for col in self.columns:
+        for col in self._shown:
             label = Text(t(col.label_key), justify=col.align)  # type: ignore[arg-type]
             grid.add_column(label, width=col.width, key=col.key)
 
@@ -320,8 +370,7 @@ class PagedTable(Vertical):
         if isinstance(exc, ServiceError):
             self._error = exc.message()
         else:
-            log.exception("page fetch failed", exc_info=exc)
-            self._error = t("ui.unexpected", detail=type(exc).__name__)
+            self._error = unexpected(exc, "page fetch")
         self._render_status()
 
     def _show(self, page: Page, cursor: Any, backward: bool, page_no: int, keep_row: int) -> None:
@@ -338,6 +387,10 @@ class PagedTable(Vertical):
         self._request = (cursor, backward)
         self._page_no = 1 if (backward and not page.has_prev) or cursor is None else page_no
         self._rows = list(page.rows)[:MAX_ROWS]
+        shown = self._fit()
+        if [c.key for c in shown] != [c.key for c in self._shown]:
+            self._shown = shown
+            self._build_columns()
         self._fill(keep_row)
         self._render_status()
         self.post_message(self.PageLoaded(self, page))
@@ -346,7 +399,7 @@ class PagedTable(Vertical):
         grid = self.grid
         grid.clear()
         for index, row in enumerate(self._rows):
-            grid.add_row(*(col.cell(row) for col in self.columns), key=str(index))
+            grid.add_row(*(col.cell(row) for col in self._shown), key=str(index))
         if self._rows:
             grid.move_cursor(row=min(max(keep_row, 0), len(self._rows) - 1), animate=False)
 
@@ -367,12 +420,15 @@ class PagedTable(Vertical):
             if not self._rows:
                 parts.append(t(self.empty_key))
             else:
-                parts.append(t("table.rows", n=len(self._rows)))
+                parts.append(_count("table.rows", len(self._rows)))
             parts.append(t("table.more") if self.has_next else t("table.end"))
             if self.has_prev:
                 parts.append(t("table.prev_hint"))
         if self._filter_text:
             parts.append(t("table.filtered", text=self._filter_text))
+        hidden = len(self.columns) - len(self._shown)
+        if hidden:
+            parts.append(_count("table.hidden", hidden))
         status.update(" · ".join(parts))
 
     # --- rows ----------------------------------------------------------------------------

@@ -27,7 +27,9 @@ def screen_text(app) -> str:
     return "\n".join(text_of(w) for w in app.screen.query("Static"))
 
 
-async def test_site_info_view_and_edit(admin_services, seed):
+async def test_site_info_view_and_edit(admin_services, seed, tmp_path):
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n")
     app = running(admin_services, seed)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "site")
@@ -41,13 +43,17 @@ async def test_site_info_view_and_edit(admin_services, seed):
         await press(pilot, "ctrl+s")
         assert "is not an email address" in field_error(app, "email")
         assert admin_services.settings.site().company == "云顶短信"  # nothing saved yet
-        await fill(pilot, {"email": "Service@Example.com", "logo_path": "/srv/logo.png"})
+        # A logo path that is not an image file is refused next to it (issue 18, item 9).
+        await fill(pilot, {"email": "Service@Example.com", "logo_path": "/etc"})
+        await press(pilot, "ctrl+s")
+        assert field_error(app, "logo_path") == "No file at “/etc”."
+        await fill(pilot, {"logo_path": str(logo)})
         await press(pilot, "ctrl+s")
         assert "Saved the site info." in notes(app)
         shown = text_of(page.query_one("#site-pairs"))
         assert "云顶科技有限公司" in shown and "service@example.com" in shown
     entry = logs(admin_services, "settings.site")[-1]
-    assert entry.data == {"logo_path": ["", "/srv/logo.png"],
+    assert entry.data == {"logo_path": ["", str(logo)],
                           "company": ["云顶短信", "云顶科技有限公司"],
                           "email": ["help@example.com", "service@example.com"]}
 
@@ -143,6 +149,8 @@ async def test_payment_test_edit_and_reveal(admin_services, seed):
         await press(pilot, "ctrl+t")
         assert "✗" in text_of(dialog.query_one("#dialog-checks"))
         await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConfirmDialog)  # the test failed: asked first
+        await press(pilot, "y")
         assert isinstance(app.screen, FormDialog)
         assert form_error(app) or any(
             field_error(app, f) for f in ("alipay_public_key", "app_private_key"))
@@ -158,3 +166,35 @@ async def test_payment_test_edit_and_reveal(admin_services, seed):
 
     assert logs(services, "settings.payment")[-1].data == {"notify_port": [8080, 9090]}
     assert len(logs(services, "settings.payment.reveal_key")) == 1
+
+
+async def test_saving_a_setting_that_failed_its_test_asks_and_the_page_shows_the_fresh_result(
+        admin_services, seed):
+    """Issue 18, item 6: A → e → a wrong template CODE → ctrl+t fails → ctrl+s asked first
+    (it saved without a word); after the save the page no longer says "All settings
+    work" from before, it tests what was saved."""
+    services = admin_services
+    app = running(services, seed)
+    async with app.run_test(size=SIZE) as pilot:
+        page = await open_page(pilot, "access")
+        await press(pilot, "t")
+        assert text_of(page.query_one("#access-status")) == "All settings work."
+        await press(pilot, "e")
+        dialog = app.screen
+        await fill(pilot, {"scenario.change_phone.template_code": "SMS_404404404"})
+        await press(pilot, "ctrl+t")
+        assert "1 settings do not work" in text_of(dialog.query_one("#dialog-checks"))
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "last test of these values failed" in app.screen.message
+        await press(pilot, "n")  # not saved, back in the form
+        assert app.screen is dialog
+        assert services.settings.access().scenarios["change_phone"].template_code != \
+            "SMS_404404404"
+        await press(pilot, "ctrl+s", "y")
+        assert "Saved the AccessKey “sandbox”." in notes(app)
+        assert services.settings.access().scenarios["change_phone"].template_code == \
+            "SMS_404404404"
+        status = text_of(page.query_one("#access-status"))
+        assert status != "All settings work." and "do not work" in status
+        assert "✗" in text_of(page.query_one("#access-checks"))

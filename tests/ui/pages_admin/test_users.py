@@ -40,8 +40,11 @@ async def test_list_search_filter_and_palette(admin_services, seed):
         page = await open_page(pilot, "users")
         assert accounts(page) == ["acct05", "acct04", "acct03", "acct02", "acct01"]
         # 通用 / 通知 / 验证码 / 推广: 1,000 general; 5,000 allocated + 10,000 bought.
-        acct01 = page.table.grid.get_row_at(4)
-        assert [str(c) for c in acct01[5:9]] == ["1,000", "15,000", "200", "0"]
+        grid = page.table.grid
+        cells = dict(zip((str(k.value) for k in grid.columns), grid.get_row_at(4),
+                         strict=True))
+        assert [str(cells[f"q_{t}"]) for t in ("general", "notification", "verification",
+                                               "promotion")] == ["1,000", "15,000", "200", "0"]
 
         # / search: a phone prefix, then a name.
         await press(pilot, "slash", Text("13900000002"), "enter")

@@ -19,6 +19,7 @@ from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.screens.dialogs.users_common import checks_text
 from smsconsole.services.errors import ServiceError
 from smsconsole.store.models import QueueMode
+from smsconsole.widgets.check_labels import check_label, field_label
 from smsconsole.widgets.form import Field, FormItem, Section
 from smsconsole.widgets.labels import keybind
 
@@ -54,6 +55,7 @@ class CheckedFormDialog(FormDialog):
         self.label_fn = label
         self.checks: list | None = None
         self.testing = False
+        self._tested_values: dict[str, Any] | None = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -77,6 +79,7 @@ class CheckedFormDialog(FormDialog):
             return
         self._set_busy(True)
         self.testing = True
+        self._tested_values = form.values()
         run_in_thread(self, self.test_fn, form.values(), on_done=self._tested,
                       on_error=self._test_failed, group="form-test")
 
@@ -92,6 +95,20 @@ class CheckedFormDialog(FormDialog):
         if first:
             form.focus_field(first)
         self._render_checks()
+
+    def action_submit(self) -> None:
+        """Saving values whose last test failed asks first (it said nothing before)."""
+        if self.busy:
+            return
+        bad = [item for item in self.checks or [] if not item.ok]
+        if not bad or self._tested_values != self.form.values():
+            super().action_submit()
+            return
+        from smsconsole.screens.dialogs.users_common import confirm
+
+        confirm(self, t("access.save_failing.confirm", n=len(bad)),
+                lambda: FormDialog.action_submit(self), title_key="access.save_failing.title",
+                confirm_key="access.save_failing.yes")
 
     def _test_failed(self, exc: BaseException) -> None:
         self.testing = False
@@ -115,32 +132,6 @@ class CheckedFormDialog(FormDialog):
 
 
 # --- AK 管理 -------------------------------------------------------------------------------
-
-
-def field_label(field: str) -> str:
-    """An AK field name (``scenario.register.sign_name`` too) in words."""
-    if field.startswith("scenario."):
-        _, key, name = field.split(".", 2)
-        return f"{t(f'access.s.scenario.{key}')} › {t(f'access.f.{name}')}"
-    return t(f"access.f.{field}")
-
-
-CHECK_NAMES = {"aliyun.access_key": "access.check.access_key",
-               "queue.report": "access.check.queue_report",
-               "queue.reply": "access.check.queue_reply"}
-
-
-def check_label(item) -> str:
-    """What an Aliyun CheckItem tested, and for a failure the field to fix."""
-    if item.item in CHECK_NAMES:
-        text = t(CHECK_NAMES[item.item])
-    elif item.item.startswith("scenario."):
-        text = field_label(item.item)
-    else:
-        text = item.item
-    if not item.ok and item.field:
-        text += " " + t("access.check.field", field=field_label(item.field))
-    return text
 
 
 def access_fields(view=None) -> list[FormItem]:

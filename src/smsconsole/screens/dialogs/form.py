@@ -131,8 +131,6 @@ class FormDialog(ModalScreen):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        if not hasattr(exc, "key"):
-            log.error("form submit failed", exc_info=exc)
         self.form.show_error(exc)  # type: ignore[arg-type]
 
     def on_language_changed(self) -> None:

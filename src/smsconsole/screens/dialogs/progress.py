@@ -29,6 +29,7 @@ from textual.widgets import ProgressBar, Static
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.widgets.labels import keybind, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,7 @@ class ProgressDialog(ModalScreen):
         if callable(message):
             text = message()
         else:
-            log.error("progress work failed", exc_info=exc)
-            text = t("ui.unexpected", detail=str(exc) or type(exc).__name__)
+            text = unexpected(exc, "progress")
         self.add_class("-failed")
         self.query_one("#progress-error", Static).update(text)
         self.query_one("#progress-keys", Static).update(t("progress.close_keys"))

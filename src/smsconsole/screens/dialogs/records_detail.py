@@ -13,10 +13,11 @@ from typing import Any
 from rich.text import Text
 from textual.screen import ModalScreen
 
-from smsconsole.i18n import get_lang, t
+from smsconsole.i18n import get_lang
 from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.detail import DetailDialog
 from smsconsole.widgets.format import dt, enum_label, num, yes_no
+from smsconsole.widgets.unexpected import unexpected
 
 
 def status_text(record: Any) -> str:
@@ -90,12 +91,12 @@ def show_record(node: Any, record_id: int, *, actions: bool = True) -> None:
 
     def failed(exc: BaseException) -> None:
         message = getattr(exc, "message", None)
-        app.notify(message() if callable(message) else t("ui.unexpected", detail=str(exc)),
+        app.notify(message() if callable(message) else unexpected(exc, "record detail"),
                    severity="error", timeout=8)
 
     services = node.services if hasattr(node, "services") else app.services
     run_in_thread(node, services.records.record, record_id, on_done=got, on_error=failed,
-                  group="record-detail")
+                  group="record-detail", exclusive=True)
 
 
 __all__ = ["show_record", "record_pairs", "code_pairs", "status_text"]

@@ -28,6 +28,7 @@ from smsconsole.screens.dialogs.users_common import pairs_table
 from smsconsole.store.models import SignType
 from smsconsole.widgets.form import Field, FormView
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 SEARCH_DELAY = 0.25
 SEARCH_LIMIT = 8
@@ -147,7 +148,8 @@ class AssignDialog(ModalScreen):
 
     def _search(self, text: str) -> None:
         run_in_thread(self, self.services.users.search, text.strip(), SEARCH_LIMIT,
-                      on_done=self._matches, on_error=self._failed, group="assign-search")
+                      on_done=self._matches, on_error=self._failed, group="assign-search",
+                      exclusive=True)
 
     def _matches(self, users: list) -> None:
         self.found = {str(u.id): u for u in users}
@@ -166,7 +168,7 @@ class AssignDialog(ModalScreen):
             self._timer = None
             run_in_thread(self, self.services.users.search, event.value.strip(), SEARCH_LIMIT,
                           on_done=lambda users: (self._matches(users), self._pick_first()),
-                          on_error=self._failed, group="assign-search")
+                          on_error=self._failed, group="assign-search", exclusive=True)
             return
         self._pick_first()
 
@@ -289,7 +291,7 @@ class AssignDialog(ModalScreen):
             self._user_error(exc)
             return
         if not hasattr(exc, "key"):
-            self._set_message(t("ui.unexpected", detail=str(exc) or type(exc).__name__),
+            self._set_message(unexpected(exc, "assign"),
                               error=True)
             return
         if field in ("name", "code") and exc.key.endswith("not_found_cloud"):

@@ -158,7 +158,7 @@ class TaskDetailScreen(ModalScreen):
         from smsconsole.screens.base import run_in_thread
 
         run_in_thread(self, self.services.records.task, self.send_task.id, on_done=got,
-                      group="task")
+                      group="task", exclusive=True)
 
     def _relabel(self) -> None:
         tabs = self.query_one(TabbedContent)

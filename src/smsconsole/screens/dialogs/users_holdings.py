@@ -6,7 +6,7 @@ Dismisses with True when a status changed (the users list then reloads its quota
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -20,9 +20,11 @@ from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.store.models import HoldingSource, HoldingStatus
 from smsconsole.widgets.form import Field
-from smsconsole.widgets.format import day, dt, enum_label, num
+from smsconsole.widgets.format import dt, enum_label, num
+from smsconsole.widgets.format import valid_through as format_valid_through
 from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
+from smsconsole.widgets.unexpected import unexpected
 
 COLUMNS = ("allocated", "type", "count", "used", "remaining", "expires", "status", "source")
 RIGHT = {"count", "used", "remaining"}
@@ -30,7 +32,7 @@ RIGHT = {"count", "used", "remaining"}
 
 def valid_through(expires_at: datetime) -> str:
     """A holding expires at the start of the day after its last valid day."""
-    return day(expires_at - timedelta(seconds=1))
+    return format_valid_through(expires_at)
 
 
 def source_text(row) -> str:
@@ -96,7 +98,7 @@ class UserListDialog(ModalScreen):
 
     def load(self) -> None:
         run_in_thread(self, self.fetch, on_done=self._show, on_error=self._failed,
-                      group="list-load")
+                      group="list-load", exclusive=True)
 
     def fetch(self) -> list[Any]:
         raise NotImplementedError
@@ -126,8 +128,8 @@ class UserListDialog(ModalScreen):
 
     def _failed(self, exc: BaseException) -> None:
         message = getattr(exc, "message", None)
-        self._status(message() if callable(message) else t(
-            "ui.unexpected", detail=str(exc) or type(exc).__name__), error=True)
+        self._status(message() if callable(message) else unexpected(
+            exc, "holdings"), error=True)
 
     @property
     def selected(self):

@@ -16,7 +16,7 @@ from tests.e2e.terminal import KEYS, Terminal
 
 pytest.importorskip("pyte", reason="pyte (a terminal emulator) reads the screen")
 
-EMAIL, PHONE, PASSWORD = "ops@example.com", "13800138000", "Secret123"
+EMAIL, PHONE, PASSWORD = "ops@example.com", "13800138000", "Secret#2026pass"
 TAB, ENTER = KEYS["tab"], KEYS["enter"]
 
 

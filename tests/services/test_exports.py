@@ -139,6 +139,8 @@ def for_people(kind: str, rows: list[list[str]], lang: str, xlsx: bool) -> list[
             row[4] = str(int(amount)) if amount == amount.to_integral() else str(float(amount))
         if kind == "stats" and xlsx:
             row[0] += " 00:00:00"  # a date cell (read back as a datetime)
+        if kind == "finance" and xlsx and row[6]:
+            row[6] += " 00:00:00"  # the last valid day, a date cell too
         out.append(row)
     return out
 

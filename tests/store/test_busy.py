@@ -58,7 +58,9 @@ def test_upgrade_at_head_takes_no_write_lock(sqlite_url, monkeypatch):
     monkeypatch.setattr(engine_mod, "BUSY_TIMEOUT_MS", 200)
     monkeypatch.setattr(engine_mod, "BUSY_WAIT_MAX_S", 0.5)
     store = open_store(sqlite_url)
-    assert engine_mod.current_revision(store) == "0004"
+    from tests.store.test_store import head_revision
+
+    assert engine_mod.current_revision(store) == head_revision()
     release, held = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_write_lock, args=(path, release, held))
     holder.start()

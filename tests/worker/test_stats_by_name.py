@@ -76,7 +76,10 @@ def test_the_migration_fills_the_rollup_from_daily_stat(wsvc, box, db_url):
         cfg = alembic_config(db_url)
         with store.engine.connect() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0002")  # the table goes
+            from alembic.script import ScriptDirectory
+
+            below = ScriptDirectory.from_config(cfg).get_revision("0008").down_revision
+            command.downgrade(cfg, below)  # the table goes
             conn.commit()
         with store.read() as s:
             assert s.connection().dialect.has_table(s.connection(), "daily_template_name") is False

@@ -89,8 +89,9 @@ EN_HEADERS = {
     "target": "Target", "detail": "Detail", "origin": "Origin",
 }
 ZH_HEADERS["segments"] = "计费条数"
-TIME_COLUMNS = {"send_time", "report_time", "created_at", "paid_at", "allocated_at",
-                "expires_at", "at"}
+TIME_COLUMNS = {"send_time", "report_time", "created_at", "paid_at", "allocated_at", "at"}
+# Whole days (an expiry is its last valid day, clock.last_valid_day).
+DAY_COLUMNS = {"day", "expires_at"}
 # Columns whose raw value is an enum member's value, shown in words for people.
 ENUM_COLUMNS = {
     ("records", "status"): DeliveryStatus, ("orders", "status"): OrderStatus,
@@ -439,8 +440,8 @@ class ExportService:
             elif xlsx and col in TIME_COLUMNS:
                 convert.append((i, lambda x: datetime.strptime(x, "%Y-%m-%d %H:%M:%S")
                                 if x else None))
-            elif xlsx and col == "day":
-                convert.append((i, lambda x: date.fromisoformat(x)))
+            elif xlsx and col in DAY_COLUMNS:
+                convert.append((i, lambda x: date.fromisoformat(x) if x else None))
             elif xlsx and col == "amount_yuan":
                 convert.append((i, lambda x: Decimal(x)))
 

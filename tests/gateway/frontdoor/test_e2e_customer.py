@@ -23,12 +23,12 @@ def test_customer_journey(gw, client, gw_sandbox):
     [msg] = sbc.state(gw_sandbox.endpoints, phone=phone)["messages"]
     code = re.search(r"\d{6}", msg["content"]).group(0)
     r = client.post("/api/v1/accounts", json={
-        "phone": phone, "code": code, "email": "buyer@example.com", "password": "Buyer1234",
+        "phone": phone, "code": code, "email": "buyer@example.com", "password": "Buyer7Lake93",
         "company": "买家公司", "name": "李四"})
     assert r.status_code == 201
     user_id = r.json()["id"]
     r = client.post("/api/v1/sessions", json={"login": "buyer@example.com",
-                                              "password": "Buyer1234"})
+                                              "password": "Buyer7Lake93"})
     auth = {"Authorization": "Bearer " + r.json()["token"]}
     [offer] = client.get("/api/v1/packages").json()
     assert offer["id"] == pkg.id

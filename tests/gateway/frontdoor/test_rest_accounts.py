@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from smsconsole.cloud.sandbox import client as sbc
 from smsconsole.store.models import CustomerAccount, VerificationCode
-from tests.factories import user
+from tests.factories import PASSWORD, user
 
 from .helpers import advance
 
-PW = "Passw0rd!"
+PW = "Tiger7Lake93!"
 
 
 def sent_codes(box, phone: str) -> list[str]:
@@ -195,7 +195,7 @@ def test_register_refusals_change_nothing(gw, client, gw_sandbox):
         assert (r.status_code, r.json()["code"]) == (status, err), over
     # Changing to a taken number says no more than a wrong code either.
     other = user(svc, phone="13912340017")
-    auth = log_in(client, "taken@example.com", "Secret123")
+    auth = log_in(client, "taken@example.com", PASSWORD)
     assert ask(client, other.phone, "change_phone").status_code == 202
     assert sent_codes(gw_sandbox, other.phone) == []
     r = client.put("/api/v1/me/phone", json={"phone": other.phone, "code": "123456"},
@@ -243,12 +243,12 @@ def test_reset_password_and_change_phone(gw, client, gw_sandbox):
                                                      "password": "weak"})
     assert r.json()["code"] == "password.rule"
     r = client.post("/api/v1/password-resets", json={"phone": "13912340010", "code": code,
-                                                     "password": "N3wPassword"})
+                                                     "password": "N3w-Harbor-2026"})
     assert r.status_code == 204
     assert client.get("/api/v1/me", headers=old).status_code == 401  # sessions ended
     r = client.post("/api/v1/sessions", json={"login": "reset@example.com", "password": PW})
     assert r.status_code == 401
-    auth = log_in(client, "13912340010", "N3wPassword")
+    auth = log_in(client, "13912340010", "N3w-Harbor-2026")
     # Change phone: the code goes to the new number.
     ask(client, "13912340011", "change_phone")
     code = sent_codes(gw_sandbox, "13912340011")[-1]
@@ -258,7 +258,7 @@ def test_reset_password_and_change_phone(gw, client, gw_sandbox):
     r = client.put("/api/v1/me/phone", json={"phone": "13912340011", "code": code},
                    headers=auth)
     assert r.status_code == 200 and r.json()["phone"] == "13912340011"
-    log_in(client, "13912340011", "N3wPassword")
+    log_in(client, "13912340011", "N3w-Harbor-2026")
 
 
 def test_two_code_requests_at_once_send_one(gw, gw_sandbox):

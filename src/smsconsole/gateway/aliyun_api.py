@@ -97,6 +97,15 @@ class Business(Exception):
         self.code, self.message = code, message
 
 
+def business_code(e: ServiceError) -> tuple[str, str]:
+    """A send service's refusal as Aliyun's (Code, Message)."""
+    if isinstance(e, CloudFailure):
+        return "isp.SYSTEM_ERROR", "系统错误，请稍后重试"
+    if isinstance(e, RiskRefused) and e.code:  # nothing was charged or recorded
+        return e.code, RISK_MESSAGES.get(e.code, "业务限流")
+    return _CODES.get(e.key, ("isp.SYSTEM_ERROR", "系统错误，请稍后重试"))
+
+
 class RateLimiter:
     """Per-AccessKey token buckets, in this process (several processes each allow the
     limit: the README says to divide it by the number of processes)."""
@@ -215,11 +224,7 @@ class AliyunApi:
         except Business as b:
             return 200, {"RequestId": rid, "Code": b.code, "Message": b.message}, action, b.code
         except ServiceError as e:
-            code, message = _CODES.get(e.key, ("isp.SYSTEM_ERROR", "系统错误，请稍后重试"))
-            if isinstance(e, RiskRefused) and e.code:  # nothing was charged or recorded
-                code, message = e.code, RISK_MESSAGES.get(e.code, "业务限流")
-            if isinstance(e, CloudFailure):
-                code, message = "isp.SYSTEM_ERROR", "系统错误，请稍后重试"
+            code, message = business_code(e)
             return 200, {"RequestId": rid, "Code": code, "Message": message}, action, code
         return 200, {"RequestId": rid, "Code": "OK", "Message": "OK", **result}, action, "OK"
 
@@ -360,21 +365,29 @@ class AliyunApi:
     def send_sms(self, user_id: int, p: dict) -> dict:
         self._required(p, "PhoneNumbers", "SignName", "TemplateCode")
         raw = [n for n in p["PhoneNumbers"].split(",") if n.strip()]
+        biz_id, _ = self.send_message(user_id, p["SignName"], p["TemplateCode"], raw,
+                                      p.get("TemplateParam"), self._out_id(p))
+        return {"BizId": biz_id}
+
+    def send_message(self, user_id: int, sign_name: str, template_code: str,
+                     raw: list[str], template_param, out_id: str = "") -> tuple[str, int]:
+        """SendSms's rules and send, for this API and the REST API's ``POST /messages``
+        (``template_param``: JSON text or a parsed object). → (BizId, records created);
+        raises ``ApiError``, ``Business`` or the send service's errors."""
         if not raw:
             raise ApiError(400, "MissingPhoneNumbers", "PhoneNumbers is mandatory for this "
                                                        "action.")
         if len(raw) > MAX_SEND:
             raise Business("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
         with self.services.store.read() as s:
-            tpl = self._template(s, user_id, p["TemplateCode"])
-            sig = self._sign(s, user_id, p["SignName"])
+            tpl = self._template(s, user_id, template_code)
+            sig = self._sign(s, user_id, sign_name)
             s.expunge_all()
         self._scene(sig, tpl)
         phones = [self._phone(n) for n in raw]
-        params = self._params(tpl, p.get("TemplateParam"))
-        out_id = self._out_id(p)
-        return {"BizId": self._biz_id([self._send(user_id, tpl, sig.name, phones, params,
-                                                  out_id)])}
+        params = self._params(tpl, template_param)
+        outcome = self._send(user_id, tpl, sig.name, phones, params, out_id)
+        return self._biz_id([outcome]), outcome.accepted
 
     def send_batch_sms(self, user_id: int, p: dict) -> dict:
         self._required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
@@ -506,12 +519,32 @@ class AliyunApi:
         return {"Data": {"TotalSize": len(targets), "TargetList": chunk}}
 
 
-def _api(request: Request) -> AliyunApi:
-    state = request.app.state
+_api_lock = threading.Lock()
+
+
+def api_of(app) -> AliyunApi:
+    """The app's one ``AliyunApi`` (its key cache and rate limits are per process); the
+    REST API, mounted in the gateway's app, shares its parent's."""
+    state = app.state
+    parent = getattr(state, "parent", None)
+    if parent is not None:
+        return api_of(parent)
     api = getattr(state, "aliyun_api", None)
     if api is None:
-        api = state.aliyun_api = AliyunApi(state.ctx)
+        with _api_lock:
+            api = getattr(state, "aliyun_api", None)
+            if api is None:
+                services = state.ctx
+                if not hasattr(services, "sending"):  # a bare Context (the REST API alone)
+                    from smsconsole.services import from_context
+
+                    services = from_context(services)
+                api = state.aliyun_api = AliyunApi(services)
     return api
+
+
+def _api(request: Request) -> AliyunApi:
+    return api_of(request.app)
 
 
 @router.api_route("/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from smsconsole.cloud.sandbox import client as sbc
 from smsconsole.store.models import CustomerAccount, VerificationCode
-from tests.factories import user
+from tests.factories import PASSWORD, user
 
 from .helpers import advance
 
-PW = "Passw0rd!"
+PW = "Passw0rd!2026"  # the hardened rule: at least 10, letters and digits
 
 
 def sent_codes(box, phone: str) -> list[str]:
@@ -195,7 +195,7 @@ def test_register_refusals_change_nothing(gw, client, gw_sandbox):
         assert (r.status_code, r.json()["code"]) == (status, err), over
     # Changing to a taken number says no more than a wrong code either.
     other = user(svc, phone="13912340017")
-    auth = log_in(client, "taken@example.com", "Secret123")
+    auth = log_in(client, "taken@example.com", PASSWORD)
     assert ask(client, other.phone, "change_phone").status_code == 202
     assert sent_codes(gw_sandbox, other.phone) == []
     r = client.put("/api/v1/me/phone", json={"phone": other.phone, "code": "123456"},

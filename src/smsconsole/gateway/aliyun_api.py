@@ -428,8 +428,19 @@ class AliyunApi:
         out_id = self._out_id(p)
         # One send (one charge) per signature and parameters, one BizId for them all:
         # every group's task keeps the answered BizId (``_biz_id``).
-        outcomes = [self._send(user_id, tpl, sign, phones, json.loads(params), out_id)
-                    for (sign, params), phones in groups.items()]
+        outcomes = []
+        for (sign, params), phones in groups.items():
+            try:
+                outcomes.append(self._send(user_id, tpl, sign, phones, json.loads(params),
+                                           out_id))
+            except (Business, ServiceError) as e:
+                if not outcomes:
+                    raise  # nothing sent: the refusal is the answer
+                # Earlier groups were sent: an error would invite sending them twice. The
+                # refused group is left out, as risk control's per-number refusals are.
+                log.warning("SendBatchSms of user %s: a group of %d refused (%s) after "
+                            "%d sent", user_id, len(phones), getattr(e, "code", "") or
+                            getattr(e, "key", ""), len(outcomes))
         return {"BizId": self._biz_id(outcomes)}
 
     # --- queries ---------------------------------------------------------------------

@@ -129,3 +129,17 @@ def test_messages_sent_with_sendsms_rules_and_codes(gw, client, who):
     assert en.status_code == 429 and en.json()["code"] == "isv.DAY_LIMIT_CONTROL"
     zh = message(client, auth, who, ["13700000106"])
     assert en.json()["message"] != zh.json()["message"]
+
+
+def test_held_message_is_accepted_and_found_by_its_biz_id(gw, client, who):
+    svc, server = gw
+    auth = login(client, svc, who)
+    svc.risk.save_settings(server.actor, {"volume_hold": True, "volume_absolute": 1,
+                                          "volume_floor": 0, "volume_multiple": 10})
+    r = message(client, auth, who, ["13700000701", "13700000702"])
+    assert r.status_code == 201, r.text
+    held = r.json()
+    assert held["count"] == 2 and held["biz_id"].endswith("^0")
+    recs = client.get("/api/v1/records", headers=auth, params={"biz_id": held["biz_id"]})
+    assert {(x["phone"], x["status"], x["biz_id"]) for x in recs.json()} == {
+        ("13700000701", "pending", held["biz_id"]), ("13700000702", "pending", held["biz_id"])}

@@ -100,15 +100,22 @@ def test_cli_keys(services, admin, db_url, tmp_path):
     assert out.returncode == 0, out.stderr
     lines = dict(line.split(" ", 1) for line in out.stdout.splitlines())
     ak, secret = lines["access-key-id"], lines["access-key-secret"]
-    assert services.keys.auth(ak).secret == secret
+    # Read fresh each time: the service caches a key's state for AUTH_TTL seconds, and
+    # the CLI changes it in another process.
+    def auth():
+        from smsconsole.services.access_keys import AccessKeyService
+
+        return AccessKeyService(services.ctx).auth(ak)
+
+    assert auth().secret == secret
     listed = cli(["keys", "list", u.account], tmp_path, db_url)
     assert listed.returncode == 0 and ak in listed.stdout and "enabled" in listed.stdout
     assert secret not in listed.stdout and "never" in listed.stdout
     assert cli(["keys", "disable", ak], tmp_path, db_url).returncode == 0
-    assert services.keys.auth(ak).enabled is False
+    assert auth().enabled is False
     assert cli(["keys", "enable", ak], tmp_path, db_url).returncode == 0
     assert cli(["keys", "delete", ak], tmp_path, db_url).returncode == 0
-    assert services.keys.auth(ak) is None
+    assert auth() is None
     with services.store.read() as s:
         origins = {a.origin for a in s.scalars(select(AdminLog).where(
             AdminLog.action.like("gateway.%")))}

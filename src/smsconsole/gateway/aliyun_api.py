@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -22,7 +23,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,6 +31,7 @@ from starlette.responses import Response
 
 from smsconsole.cloud import acs_signing
 from smsconsole.services.errors import CloudFailure, ServiceError
+from smsconsole.services.risk import RiskRefused
 from smsconsole.store.models import (
     DailyStat,
     DeliveryStatus,
@@ -70,6 +72,13 @@ _CODES = {
     "error.send.quota": ("isv.AMOUNT_NOT_ENOUGH", "账户余额不足"),
     "error.send.no_valid_numbers": ("isv.MOBILE_NUMBER_ILLEGAL", "号码已退订或非法"),
 }
+# Risk control's whole-task refusals (``RiskRefused.code``) → Aliyun's messages.
+RISK_MESSAGES = {
+    "isv.BUSINESS_LIMIT_CONTROL": "业务限流",
+    "isv.DAY_LIMIT_CONTROL": "触发日发送限额",
+    "isv.MONTH_LIMIT_CONTROL": "触发月发送限额",
+    "isv.BLACK_KEY_CONTROL_LIMIT": "黑名单管控",
+}
 
 
 class ApiError(Exception):
@@ -86,6 +95,15 @@ class Business(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
+
+
+def business_code(e: ServiceError) -> tuple[str, str]:
+    """A send service's refusal as Aliyun's (Code, Message)."""
+    if isinstance(e, CloudFailure):
+        return "isp.SYSTEM_ERROR", "系统错误，请稍后重试"
+    if isinstance(e, RiskRefused) and e.code:  # nothing was charged or recorded
+        return e.code, RISK_MESSAGES.get(e.code, "业务限流")
+    return _CODES.get(e.key, ("isp.SYSTEM_ERROR", "系统错误，请稍后重试"))
 
 
 class RateLimiter:
@@ -206,9 +224,7 @@ class AliyunApi:
         except Business as b:
             return 200, {"RequestId": rid, "Code": b.code, "Message": b.message}, action, b.code
         except ServiceError as e:
-            code, message = _CODES.get(e.key, ("isp.SYSTEM_ERROR", "系统错误，请稍后重试"))
-            if isinstance(e, CloudFailure):
-                code, message = "isp.SYSTEM_ERROR", "系统错误，请稍后重试"
+            code, message = business_code(e)
             return 200, {"RequestId": rid, "Code": code, "Message": message}, action, code
         return 200, {"RequestId": rid, "Code": "OK", "Message": "OK", **result}, action, "OK"
 
@@ -319,34 +335,59 @@ class AliyunApi:
     # --- sending ---------------------------------------------------------------------
 
     def _send(self, user_id: int, tpl: Template, sign_name: str, phones: list[str],
-              params: dict[str, str], out_id: str = "") -> str:
+              params: dict[str, str], out_id: str = ""):
+        """One send; its outcome unless the upstream refused every call. A task held by
+        risk control, or whose calls' outcome is unknown (the reconciler settles it), is
+        accepted: an error would invite the customer to send again, twice."""
         outcome = self.services.sending.send_by_code(user_id, tpl.code, sign_name, phones,
                                                      params, out_id)
-        if outcome.status == TaskStatus.REJECTED or not outcome.biz_ids:
+        accepted = (outcome.biz_ids or outcome.status in (TaskStatus.HELD, TaskStatus.UNKNOWN))
+        if outcome.status == TaskStatus.REJECTED or not accepted:
             # The upstream refused: the records failed and their quota came back.
             code = outcome.result_code if outcome.result_code.startswith("isv.") \
                 else "isp.SYSTEM_ERROR"
             raise Business(code, outcome.result_message[:200] if code.startswith("isv.")
                            else "系统错误，请稍后重试")
-        return outcome.biz_ids[0]
+        return outcome
+
+    def _biz_id(self, outcomes: list) -> str:
+        """The BizId answered for these sends, kept on their tasks (``SendTask.biz_id``) so
+        that QuerySendDetails and the pushed reports find every record by it: the first
+        upstream BizId, or, when none is known yet (held, outcome unknown), one of the
+        platform's own in Aliyun's shape (18 digits, ``^0``)."""
+        biz = next((o.biz_ids[0] for o in outcomes if o.biz_ids), "") \
+            or f"{secrets.randbelow(9 * 10**17) + 10**17}^0"
+        with self.services.store.session() as s:
+            s.execute(update(SendTask).where(SendTask.id.in_([o.task_id for o in outcomes]))
+                      .values(biz_id=biz).execution_options(synchronize_session=False))
+        return biz
 
     def send_sms(self, user_id: int, p: dict) -> dict:
         self._required(p, "PhoneNumbers", "SignName", "TemplateCode")
         raw = [n for n in p["PhoneNumbers"].split(",") if n.strip()]
+        biz_id, _ = self.send_message(user_id, p["SignName"], p["TemplateCode"], raw,
+                                      p.get("TemplateParam"), self._out_id(p))
+        return {"BizId": biz_id}
+
+    def send_message(self, user_id: int, sign_name: str, template_code: str,
+                     raw: list[str], template_param, out_id: str = "") -> tuple[str, int]:
+        """SendSms's rules and send, for this API and the REST API's ``POST /messages``
+        (``template_param``: JSON text or a parsed object). → (BizId, records created);
+        raises ``ApiError``, ``Business`` or the send service's errors."""
         if not raw:
             raise ApiError(400, "MissingPhoneNumbers", "PhoneNumbers is mandatory for this "
                                                        "action.")
         if len(raw) > MAX_SEND:
             raise Business("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
         with self.services.store.read() as s:
-            tpl = self._template(s, user_id, p["TemplateCode"])
-            sig = self._sign(s, user_id, p["SignName"])
+            tpl = self._template(s, user_id, template_code)
+            sig = self._sign(s, user_id, sign_name)
             s.expunge_all()
         self._scene(sig, tpl)
         phones = [self._phone(n) for n in raw]
-        params = self._params(tpl, p.get("TemplateParam"))
-        out_id = self._out_id(p)
-        return {"BizId": self._send(user_id, tpl, sig.name, phones, params, out_id)}
+        params = self._params(tpl, template_param)
+        outcome = self._send(user_id, tpl, sig.name, phones, params, out_id)
+        return self._biz_id([outcome]), outcome.accepted
 
     def send_batch_sms(self, user_id: int, p: dict) -> dict:
         self._required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
@@ -385,11 +426,22 @@ class AliyunApi:
             key = (signs[i], json.dumps(params, sort_keys=True, ensure_ascii=False))
             groups.setdefault(key, []).append(self._phone(number))
         out_id = self._out_id(p)
-        # One send (one charge, one BizId) per signature and parameters; the first BizId
-        # is the answer (see the README: identical parameters make one BizId).
-        biz_ids = [self._send(user_id, tpl, sign, phones, json.loads(params), out_id)
-                   for (sign, params), phones in groups.items()]
-        return {"BizId": biz_ids[0]}
+        # One send (one charge) per signature and parameters, one BizId for them all:
+        # every group's task keeps the answered BizId (``_biz_id``).
+        outcomes = []
+        for (sign, params), phones in groups.items():
+            try:
+                outcomes.append(self._send(user_id, tpl, sign, phones, json.loads(params),
+                                           out_id))
+            except (Business, ServiceError) as e:
+                if not outcomes:
+                    raise  # nothing sent: the refusal is the answer
+                # Earlier groups were sent: an error would invite sending them twice. The
+                # refused group is left out, as risk control's per-number refusals are.
+                log.warning("SendBatchSms of user %s: a group of %d refused (%s) after "
+                            "%d sent", user_id, len(phones), getattr(e, "code", "") or
+                            getattr(e, "key", ""), len(outcomes))
+        return {"BizId": self._biz_id(outcomes)}
 
     # --- queries ---------------------------------------------------------------------
 
@@ -415,10 +467,12 @@ class AliyunApi:
         page = self._int(p, "CurrentPage", 1, 1, 1_000_000)
         where = [SendRecord.user_id == user_id, SendRecord.phone == phone,
                  SendRecord.send_time >= start, SendRecord.send_time < start + timedelta(days=1)]
-        if p.get("BizId"):
-            where.append(SendRecord.biz_id == p["BizId"][:64])
+        if p.get("BizId"):  # the upstream one, or the one answered (held, unknown, batch)
+            where.append(or_(SendRecord.biz_id == p["BizId"][:64],
+                             SendTask.biz_id == p["BizId"][:64]))
         with self.services.store.read() as s:
-            total = s.scalar(select(func.count()).select_from(SendRecord).where(*where))
+            total = s.scalar(select(func.count()).select_from(SendRecord)
+                             .join(SendTask, SendTask.id == SendRecord.task_id).where(*where))
             rows = s.execute(
                 select(SendRecord.phone, SendRecord.status, SendRecord.err_code,
                        SendRecord.template_code, SendRecord.content, SendTask.content,
@@ -428,11 +482,12 @@ class AliyunApi:
                 .limit(size).offset((page - 1) * size)).all()
         dtos = []
         for phone_, status, err, code, content, task_content, sent, reported, out_id in rows:
-            done = status != DeliveryStatus.PENDING
+            # Held by risk control or unknown (being reconciled): waiting for a receipt.
+            done = status in (DeliveryStatus.FAILED, DeliveryStatus.DELIVERED)
             dtos.append({
                 "PhoneNum": phone_,
-                "SendStatus": {DeliveryStatus.PENDING: 1, DeliveryStatus.FAILED: 2,
-                               DeliveryStatus.DELIVERED: 3}[status],
+                "SendStatus": {DeliveryStatus.FAILED: 2, DeliveryStatus.DELIVERED: 3}.get(
+                    status, 1),
                 "ErrCode": ("DELIVERED" if status == DeliveryStatus.DELIVERED else err)
                 if done else "",
                 "TemplateCode": code,
@@ -475,12 +530,32 @@ class AliyunApi:
         return {"Data": {"TotalSize": len(targets), "TargetList": chunk}}
 
 
-def _api(request: Request) -> AliyunApi:
-    state = request.app.state
+_api_lock = threading.Lock()
+
+
+def api_of(app) -> AliyunApi:
+    """The app's one ``AliyunApi`` (its key cache and rate limits are per process); the
+    REST API, mounted in the gateway's app, shares its parent's."""
+    state = app.state
+    parent = getattr(state, "parent", None)
+    if parent is not None:
+        return api_of(parent)
     api = getattr(state, "aliyun_api", None)
     if api is None:
-        api = state.aliyun_api = AliyunApi(state.ctx)
+        with _api_lock:
+            api = getattr(state, "aliyun_api", None)
+            if api is None:
+                services = state.ctx
+                if not hasattr(services, "sending"):  # a bare Context (the REST API alone)
+                    from smsconsole.services import from_context
+
+                    services = from_context(services)
+                api = state.aliyun_api = AliyunApi(services)
     return api
+
+
+def _api(request: Request) -> AliyunApi:
+    return api_of(request.app)
 
 
 @router.api_route("/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from smsconsole.services.accounts import AccountService
 from smsconsole.services.codes import CodeService
@@ -21,6 +21,7 @@ from smsconsole.store.models import (
     Order,
     ReviewStatus,
     SendRecord,
+    SendTask,
     Signature,
 )
 
@@ -131,9 +132,13 @@ class Portal:
 
         first, last = _day(first, "from"), _day(last, "to")
         v.date_order(first, last, "to")
-        stmt = select(SendRecord).where(SendRecord.user_id == user_id)
+        # A record's BizId is the one its customer was answered (SendTask.biz_id: held,
+        # unknown outcome, SendBatchSms groups), else the upstream one.
+        stmt = (select(SendRecord, SendTask.biz_id)
+                .join(SendTask, SendTask.id == SendRecord.task_id)
+                .where(SendRecord.user_id == user_id))
         if biz_id:
-            stmt = stmt.where(SendRecord.biz_id == biz_id)
+            stmt = stmt.where(or_(SendRecord.biz_id == biz_id, SendTask.biz_id == biz_id))
         if phone:
             stmt = stmt.where(SendRecord.phone == v.mobile(phone, "phone"))
         if first:
@@ -142,9 +147,12 @@ class Portal:
             stmt = stmt.where(SendRecord.send_time
                               < self.ctx.clock.day_start(last + timedelta(days=1)))
         with self.ctx.store.read() as s:
-            return list(s.scalars(stmt.order_by(SendRecord.send_time.desc(),
-                                                SendRecord.id.desc())
-                                  .limit(min(limit, PAGE_MAX))))
+            rows = s.execute(stmt.order_by(SendRecord.send_time.desc(), SendRecord.id.desc())
+                             .limit(min(limit, PAGE_MAX))).all()
+            s.expunge_all()
+        for rec, answered in rows:
+            rec.biz_id = answered or rec.biz_id  # detached: never written back
+        return [rec for rec, _ in rows]
 
     def daily(self, user_id: int, first: date | None, last: date | None):
         first, last = _day(first, "from"), _day(last, "to")

@@ -55,6 +55,45 @@ def _china(moment: datetime | None) -> str:
 
 # --- enqueue (inside the worker's transaction) --------------------------------------------
 
+def _report_item(rec: SendRecord, out_id: str, biz_id: str | None) -> dict:
+    ok = rec.status == DeliveryStatus.DELIVERED
+    # The BizId the customer was answered (held, unknown, batch) before the upstream one.
+    return {"phone_number": rec.phone, "send_time": _china(rec.send_time),
+            "report_time": _china(rec.report_time), "success": ok,
+            "err_code": "DELIVERED" if ok else rec.err_code,
+            "err_msg": "用户接收成功" if ok else rec.err_msg,
+            "sms_size": str(rec.segments), "biz_id": biz_id or rec.biz_id or "",
+            "out_id": out_id}
+
+
+def _report_row(rec: SendRecord, out_id: str, biz_id: str | None, now: datetime) -> dict:
+    return dict(user_id=rec.user_id, kind="report", next_at=now, created_at=now,
+                status=PushStatus.PENDING, attempts=0, last_error="",
+                payload=json.dumps(_report_item(rec, out_id, biz_id), ensure_ascii=False))
+
+
+def _settled_select():
+    return (select(SendRecord, SendTask.out_id, SendTask.biz_id)
+            .join(CustomerGateway, CustomerGateway.user_id == SendRecord.user_id)
+            .join(SendTask, SendTask.id == SendRecord.task_id)
+            .where(CustomerGateway.report_url != "",
+                   SendRecord.status.in_([DeliveryStatus.DELIVERED, DeliveryStatus.FAILED])))
+
+
+def enqueue_records(s: Session, ctx: Context, record_ids: list[int]) -> int:
+    """Queue report pushes for records settled in ``s`` without an upstream report (a
+    held task rejected, a call reconciled as never sent). Returns how many."""
+    now = ctx.clock.now()
+    rows = []
+    for start in range(0, len(record_ids), 500):
+        found = s.execute(_settled_select()
+                          .where(SendRecord.id.in_(record_ids[start:start + 500]))).all()
+        rows += [_report_row(rec, out_id, biz, now) for rec, out_id, biz in found]
+    if rows:
+        s.execute(insert(PushItem), rows)
+    return len(rows)
+
+
 def enqueue(s: Session, ctx: Context, reports: list, replies: list) -> int:
     """Queue pushes for the reports and replies just applied in ``s``. Returns how many."""
     now = ctx.clock.now()
@@ -63,25 +102,11 @@ def enqueue(s: Session, ctx: Context, reports: list, replies: list) -> int:
     if keys:
         bizs = sorted({b for b, _ in keys})
         for start in range(0, len(bizs), 500):
-            found = s.execute(
-                select(SendRecord, SendTask.out_id)
-                .join(CustomerGateway, CustomerGateway.user_id == SendRecord.user_id)
-                .join(SendTask, SendTask.id == SendRecord.task_id)
-                .where(CustomerGateway.report_url != "",
-                       SendRecord.biz_id.in_(bizs[start:start + 500]),
-                       SendRecord.status != DeliveryStatus.PENDING)).all()
-            for rec, out_id in found:
-                if (rec.biz_id, rec.phone) not in keys:
-                    continue
-                ok = rec.status == DeliveryStatus.DELIVERED
-                item = {"phone_number": rec.phone, "send_time": _china(rec.send_time),
-                        "report_time": _china(rec.report_time), "success": ok,
-                        "err_code": "DELIVERED" if ok else rec.err_code,
-                        "err_msg": "用户接收成功" if ok else rec.err_msg,
-                        "sms_size": str(rec.segments), "biz_id": rec.biz_id, "out_id": out_id}
-                rows.append(dict(user_id=rec.user_id, kind="report", next_at=now,
-                                 created_at=now, status=PushStatus.PENDING, attempts=0,
-                                 last_error="", payload=json.dumps(item, ensure_ascii=False)))
+            found = s.execute(_settled_select()
+                              .where(SendRecord.biz_id.in_(bizs[start:start + 500]))).all()
+            for rec, out_id, biz in found:
+                if (rec.biz_id, rec.phone) in keys:
+                    rows.append(_report_row(rec, out_id, biz, now))
     for rep in replies:
         found = s.execute(
             select(Reply, CustomerGateway.reply_url)

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select, update
 
+from smsconsole.services import pushes
 from smsconsole.services.context import Context
 from smsconsole.services.reports import fail_records
 from smsconsole.store.models import DeliveryStatus, SendRecord, SendTask, TaskStatus
@@ -164,6 +165,7 @@ class Reconciler:
                         s, self.ctx, ids, NOT_SENT,
                         "the cloud never received this call (reconciled); quota returned",
                         refund=True, from_status=_U)
+                    pushes.enqueue_records(s, self.ctx, ids)  # the customer's report
                 _close_task(s, task_id)
         result.left = max(0, total - result.settled)
         self._close_settled()

@@ -397,6 +397,9 @@ def apply_pending_for(s: Session, ctx: Context, biz_ids: list[str] | None = None
             except MalformedMessage:  # cannot happen: it parsed before it was kept
                 continue
         result = apply_reports(s, ctx, reports, keep_unmatched=False)
+        from smsconsole.services import pushes  # applied outside the worker's batch
+
+        pushes.enqueue(s, ctx, reports, [])
         s.execute(delete(PendingReport).where(PendingReport.id.in_([r.id for r in kept])))
     if biz_ids is None and ids is None:
         from sqlalchemy import func

@@ -34,7 +34,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from smsconsole.services import adminlog
+from smsconsole.services import adminlog, pushes
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound, Refused
@@ -830,6 +830,7 @@ class RiskService:
             ids = list(s.scalars(select(SendRecord.id).where(
                 SendRecord.task_id == task_id, SendRecord.status == DeliveryStatus.PENDING)))
             fail_records(s, self.ctx, ids, REJECTED_CODE, reason, refund=True)
+            pushes.enqueue_records(s, self.ctx, ids)  # the customer's report, same commit
             s.execute(update(SendTask).where(SendTask.id == task_id)
                       .values(status=TaskStatus.REJECTED, result_code=REJECTED_CODE,
                               result_message=reason)

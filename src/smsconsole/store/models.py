@@ -393,6 +393,8 @@ class SendTask(SQLModel, table=True):
     # one for a while has no live owner and is reconciled (migration 0003).
     beat_at: datetime | None = Field(default=None, sa_column=aware(nullable=True))
     out_id: str = Field(default="", max_length=256)  # the gateway customer's OutId
+    # The BizId the gateway answered for this task (migration 0009; None: not a gateway send).
+    biz_id: str | None = Field(default=None, max_length=64)
 
 
 class SendRecord(SQLModel, table=True):

@@ -99,7 +99,7 @@ def test_fail_when_the_commit_fails(gw, client, gw_sandbox, monkeypatch):
     """``success`` only after the commit: a failing transaction answers ``fail``."""
     svc, server = gw
     _, order = order_for(svc, server.actor)
-    portal = server.app.state.ctx.ctx.extra  # the Portal the routes built (on the Context)
+    portal = server.app.state.ctx.ctx.extra  # the Portal the routes built (Services.ctx)
     r = post(client, signed_notify(gw_sandbox, order, out_trade_no="x"))  # builds it
     assert r.text == "fail"
     orders = portal["portal"].orders

@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, user
 
 from .helpers import advance
 
-PW = "Tiger7Lake93!"
+PW = "Passw0rd!2026"  # the hardened rule: at least 10, letters and digits
 
 
 def sent_codes(box, phone: str) -> list[str]:
@@ -243,12 +243,12 @@ def test_reset_password_and_change_phone(gw, client, gw_sandbox):
                                                      "password": "weak"})
     assert r.json()["code"] == "password.rule"
     r = client.post("/api/v1/password-resets", json={"phone": "13912340010", "code": code,
-                                                     "password": "N3w-Harbor-2026"})
+                                                     "password": "N3wPassword"})
     assert r.status_code == 204
     assert client.get("/api/v1/me", headers=old).status_code == 401  # sessions ended
     r = client.post("/api/v1/sessions", json={"login": "reset@example.com", "password": PW})
     assert r.status_code == 401
-    auth = log_in(client, "13912340010", "N3w-Harbor-2026")
+    auth = log_in(client, "13912340010", "N3wPassword")
     # Change phone: the code goes to the new number.
     ask(client, "13912340011", "change_phone")
     code = sent_codes(gw_sandbox, "13912340011")[-1]
@@ -258,7 +258,7 @@ def test_reset_password_and_change_phone(gw, client, gw_sandbox):
     r = client.put("/api/v1/me/phone", json={"phone": "13912340011", "code": code},
                    headers=auth)
     assert r.status_code == 200 and r.json()["phone"] == "13912340011"
-    log_in(client, "13912340011", "N3w-Harbor-2026")
+    log_in(client, "13912340011", "N3wPassword")
 
 
 def test_two_code_requests_at_once_send_one(gw, gw_sandbox):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .customer import router as customer_router
 from .errors import install_handlers
 from .routes import router
 
@@ -24,6 +25,7 @@ def build_api() -> FastAPI:
                               "records. Errors are {code, message} with a 4xx status.")
     install_handlers(api)
     api.include_router(router)
+    api.include_router(customer_router)
     return api
 
 

@@ -172,3 +172,42 @@ class DayOut(BaseModel):
     failed: int
     pending: int
     segments: int
+
+
+# --- AccessKeys, callbacks, sending (the gateway's self-service, gateway.md §3) -------------
+
+
+class KeyOut(BaseModel):
+    access_key_id: str
+    status: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class KeyCreated(KeyOut):
+    access_key_secret: str  # shown in this answer only, never again
+
+
+class CallbacksIn(_In):
+    report_url: str = Field("", max_length=512)
+    reply_url: str = Field("", max_length=512)
+
+
+class CallbacksOut(BaseModel):
+    report_url: str
+    reply_url: str
+
+
+class MessageIn(_In):
+    """SendSms's parameters as JSON; the same rules and Aliyun codes."""
+
+    sign_name: str = Field(max_length=64)
+    template_code: str = Field(max_length=64)
+    phones: list[str] = Field(max_length=1000)
+    params: dict[str, object] | None = None  # values must be strings (isv.INVALID_JSON_PARAM)
+    out_id: str = Field("", max_length=255)
+
+
+class MessageOut(BaseModel):
+    biz_id: str
+    count: int  # messages accepted (records charged)

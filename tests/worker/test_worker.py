@@ -219,3 +219,47 @@ def drain_until_done(svc, box, expected: int, seconds: float = 40):
             return
         time.sleep(0.5)
     raise AssertionError(f"only {settled} of {expected} settled")
+
+
+def test_reply_owners_are_looked_up_outside_the_write_transaction(wsvc, box):
+    """A reply's record lookup (the latest send to its number) runs in a read session
+    before the write transaction, so on a large SQLite database it no longer holds the
+    write lock (issue 13, item 7). On SQLite the two are separate engines."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import event
+
+    svc = wsvc
+    if svc.store.engine is svc.store.read_engine:
+        import pytest
+
+        pytest.skip("PostgreSQL has no write lock for readers: the check is SQLite's")
+    who = sender(svc, svc.admin)
+    f.quota(svc, svc.admin, who.user_id, 100)
+    send_many(svc, who, 3)
+    phones = f.phones(3)
+    bodies = [json.dumps({"phone_number": ph, "content": "TD" if i == 0 else "好的",
+                          "sign_name": who.sign_name, "dest_code": "01",
+                          "sequence_id": str(100 + i),
+                          "send_time": "2026-11-25 10:00:00"}).encode()
+              for i, ph in enumerate(phones)]
+    msgs = [SimpleNamespace(body=b, receipt_handle=f"h{i}", message_id=f"m{i}")
+            for i, b in enumerate(bodies)]
+    on_writer: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        on_writer.append(statement)
+
+    event.listen(svc.store.engine, "before_cursor_execute", seen)
+    try:
+        applied, handles = ReportWorker(svc, wait_seconds=0).process_batch("reply", msgs)
+    finally:
+        event.remove(svc.store.engine, "before_cursor_execute", seen)
+    assert applied == 3 and len(handles) == 3
+    assert on_writer, "the replies were written through the write engine"
+    assert not [q for q in on_writer if "send_record" in q], on_writer
+    with svc.store.read() as s:
+        replies = s.scalars(select(Reply)).all()
+        optouts = {o.phone for o in s.scalars(select(OptOut))}
+    assert {r.user_id for r in replies} == {who.user_id}
+    assert optouts == {phones[0]}

@@ -462,13 +462,16 @@ def storable(text: str) -> str:
     return text
 
 
-def apply_replies(s: Session, ctx: Context, replies: list[ReplyMsg]) -> int:
-    """Store replies with the user they belong to (the latest send to that number, with
-    the reply's signature when it names one); an unsubscribe word opts the number out
-    of that user's sends. A duplicate reply is stored once. Returns how many were new."""
-    new = 0
-    dialect = s.get_bind().dialect.name
+def reply_owners(s: Session, replies: list[ReplyMsg]) -> dict[tuple[str, str], int | None]:
+    """The user each reply belongs to, by (phone, sign name): the latest send to that
+    number, with the reply's signature when it names one. Run in a read session before
+    the write transaction: on a large SQLite database these lookups are most of a reply
+    batch's time, and inside the transaction they held the write lock."""
+    owners: dict[tuple[str, str], int | None] = {}
     for rep in replies:
+        key = (rep.phone, rep.sign_name)
+        if key in owners:
+            continue
         stmt = (select(_REC.user_id).where(_REC.phone == rep.phone)
                 .order_by(_REC.send_time.desc()).limit(1))
         user_id = None
@@ -476,6 +479,21 @@ def apply_replies(s: Session, ctx: Context, replies: list[ReplyMsg]) -> int:
             user_id = s.scalar(stmt.where(_REC.sign_name == rep.sign_name))
         if user_id is None:
             user_id = s.scalar(stmt)
+        owners[key] = user_id
+    return owners
+
+
+def apply_replies(s: Session, ctx: Context, replies: list[ReplyMsg],
+                  owners: dict[tuple[str, str], int | None] | None = None) -> int:
+    """Store replies with the user they belong to (``owners``, from ``reply_owners``; looked
+    up in ``s`` when not given); an unsubscribe word opts the number out of that user's
+    sends. A duplicate reply is stored once. Returns how many were new."""
+    new = 0
+    dialect = s.get_bind().dialect.name
+    if owners is None:
+        owners = reply_owners(s, replies)
+    for rep in replies:
+        user_id = owners.get((rep.phone, rep.sign_name))
         unsub = is_unsubscribe(rep.content)
         values = dict(user_id=user_id, phone=rep.phone, content=rep.content,
                       sign_name=rep.sign_name, dest_code=rep.dest_code,
@@ -505,5 +523,5 @@ def _dialect_insert(dialect: str):
 
 
 __all__ = ["MalformedMessage", "Report", "ReplyMsg", "ApplyResult", "parse_report",
-           "parse_reply", "apply_reports", "apply_pending_for", "age_out_pending", "storable", "apply_replies", "fail_records",
+           "parse_reply", "apply_reports", "apply_pending_for", "age_out_pending", "storable", "reply_owners", "apply_replies", "fail_records",
            "is_unsubscribe"]

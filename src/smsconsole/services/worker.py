@@ -158,10 +158,15 @@ class ReportWorker:
         """One transaction: the parsed messages applied, the unreadable ones kept aside."""
         now = self.ctx.clock.now()
         parsed = [p for _, p in items]
+        owners = None
+        if kind != "report" and parsed:  # looked up before the write lock (reply_owners)
+            with self.ctx.store.read() as rs:
+                owners = rep.reply_owners(rs, parsed)
         with self.ctx.store.session() as s:
             result = (rep.apply_reports(s, self.ctx, parsed) if kind == "report" and parsed
                       else rep.ApplyResult())
-            new_replies = rep.apply_replies(s, self.ctx, parsed) if kind != "report" else 0
+            new_replies = (rep.apply_replies(s, self.ctx, parsed, owners)
+                           if kind != "report" else 0)
             pushes.enqueue(s, self.ctx, parsed if kind == "report" else [],
                            parsed if kind != "report" else [])  # customers' callbacks, same commit
             for msg, reason in kept:

@@ -21,7 +21,7 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.services.holdings import FinanceFilter
-from smsconsole.store.models import HoldingSource, HoldingStatus, SmsType
+from smsconsole.store.enums import HoldingSource, HoldingStatus, SmsType
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import day, dt, enum_label, num, valid_through

@@ -24,7 +24,7 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.services.orders import PURGE_AFTER_DAYS, OrderFilter
-from smsconsole.store.models import OrderStatus
+from smsconsole.store.enums import OrderStatus
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, enum_label, fen, num

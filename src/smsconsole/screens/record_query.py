@@ -28,7 +28,7 @@ from smsconsole.screens.dialogs.records_filters import check_range, enum_choices
 from smsconsole.screens.send_records import COLUMNS as RECORD_COLUMNS
 from smsconsole.services.errors import Invalid
 from smsconsole.services.records import RecordFilter
-from smsconsole.store.models import DeliveryStatus
+from smsconsole.store.enums import DeliveryStatus
 from smsconsole.widgets import Field, FormView, PagedTable
 from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, enum_label

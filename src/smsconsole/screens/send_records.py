@@ -23,7 +23,7 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.services.records import RecordFilter
-from smsconsole.store.models import DeliveryStatus
+from smsconsole.store.enums import DeliveryStatus
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, num

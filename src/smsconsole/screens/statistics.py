@@ -31,7 +31,7 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.services.exports import StatsExport
 from smsconsole.services.stats import StatsFilter
-from smsconsole.store.models import DeliveryStatus, SmsType
+from smsconsole.store.enums import DeliveryStatus, SmsType
 from smsconsole.widgets.chart import TrendChart, trend_data
 from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.grid import Grid

@@ -78,3 +78,20 @@ def test_unknown_code_keeps_ascii_server_text_in_one_line():
     err = CloudError("mns", "WeirdThing", "line one\nline two", http_status=400)
     assert str(err) == "MNS failed: WeirdThing: line one line two (HTTP 400)"
     assert "WeirdThing" in repr(err)
+
+
+def test_the_code_tables_come_from_the_catalog_in_both_languages():
+    """The tables live in i18n/cloud_codes.toml: every code has a meaning and advice (a
+    carrier family only a meaning), each in Chinese and English."""
+    from smsconsole.i18n import load_catalog
+
+    entries = {k: v for k, v in load_catalog().items() if k.startswith("cloud_code.")}
+    assert len(entries) > 2 * 100
+    for key, entry in entries.items():
+        assert set(entry) == {"zh", "en"} and entry["zh"].strip() and entry["en"].strip(), key
+    for code in CODES:
+        parts = {k.rsplit(".", 1)[1] for k in entries if k.split(".", 2)[2].rsplit(".", 1)[0] == code}
+        assert parts == {"meaning", "advice"}, code
+    meaning = load_catalog()["cloud_code.sms.isv.DAY_LIMIT_CONTROL.meaning"]
+    assert explain("isv.DAY_LIMIT_CONTROL", "zh")[0] == meaning["zh"]
+    assert explain("isv.DAY_LIMIT_CONTROL", "en")[0] == meaning["en"]

@@ -15,11 +15,11 @@ from rich.text import Text
 
 from smsconsole.i18n import load_catalog, t
 from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
+from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_filters import check_range, day_range_text, parse_day
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.services.adminlog import AdminLogFilter
 from smsconsole.widgets import Column, PagedTable, keybind
-from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt
 
 DETAIL_WIDTH = 40

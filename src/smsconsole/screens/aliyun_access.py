@@ -38,7 +38,7 @@ def _scenario_text(sc) -> str:
 
 
 def _queue_mode(value: str) -> str:
-    from smsconsole.store.models import QueueMode
+    from smsconsole.store.enums import QueueMode
 
     try:
         return enum_label(QueueMode(value))

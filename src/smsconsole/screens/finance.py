@@ -12,6 +12,7 @@ from typing import Any
 
 from smsconsole.i18n import t
 from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
+from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_filters import (
     check_range,
     day_range_text,
@@ -21,9 +22,8 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.services.holdings import FinanceFilter
-from smsconsole.store.models import HoldingSource, HoldingStatus, SmsType
+from smsconsole.store.enums import HoldingSource, HoldingStatus, SmsType
 from smsconsole.widgets import Column, PagedTable, keybind
-from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import day, dt, enum_label, num, valid_through
 
 

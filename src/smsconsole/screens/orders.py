@@ -15,6 +15,7 @@ from typing import Any
 
 from smsconsole.i18n import t
 from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, Field, FormDialog
+from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_filters import (
     check_range,
     day_range_text,
@@ -24,9 +25,8 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.services.orders import PURGE_AFTER_DAYS, OrderFilter
-from smsconsole.store.models import OrderStatus
+from smsconsole.store.enums import OrderStatus
 from smsconsole.widgets import Column, PagedTable, keybind
-from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, enum_label, fen, num
 
 ORDER_NO_LEN = 16

@@ -24,7 +24,7 @@ from smsconsole.screens.dialogs.users_common import (
 from smsconsole.screens.users import sms_type_choices
 from smsconsole.services.packages import PackageInput
 from smsconsole.services.validation import yuan
-from smsconsole.store.models import SmsType
+from smsconsole.store.enums import SmsType
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import fen, num, yes_no
 

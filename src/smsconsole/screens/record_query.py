@@ -23,14 +23,14 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Input, Static
 from smsconsole.i18n import t
 from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs import DetailDialog
+from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_detail import show_record
 from smsconsole.screens.dialogs.records_filters import check_range, enum_choices, parse_day
 from smsconsole.screens.send_records import COLUMNS as RECORD_COLUMNS
 from smsconsole.services.errors import Invalid
 from smsconsole.services.records import RecordFilter
-from smsconsole.store.models import DeliveryStatus
+from smsconsole.store.enums import DeliveryStatus
 from smsconsole.widgets import Field, FormView, PagedTable
-from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, enum_label
 from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import Tr, keybind

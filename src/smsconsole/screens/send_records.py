@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from smsconsole.i18n import t
 from smsconsole.screens.dialogs import Field, FormDialog
+from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_detail import show_record, status_text
 from smsconsole.screens.dialogs.records_filters import (
     check_range,
@@ -23,9 +24,8 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.services.records import RecordFilter
-from smsconsole.store.models import DeliveryStatus
+from smsconsole.store.enums import DeliveryStatus
 from smsconsole.widgets import Column, PagedTable, keybind
-from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, num
 
 COLUMNS = [

@@ -14,6 +14,7 @@ from typing import Any
 
 from smsconsole.i18n import t
 from smsconsole.screens.dialogs import Field, FormDialog
+from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_filters import (
     check_range,
     day_range_text,
@@ -24,9 +25,8 @@ from smsconsole.screens.dialogs.records_filters import (
 from smsconsole.screens.dialogs.records_list import DataListPage
 from smsconsole.screens.dialogs.tasks_detail import TaskDetailScreen
 from smsconsole.services.records import TaskFilter
-from smsconsole.store.models import TaskStatus
+from smsconsole.store.enums import TaskStatus
 from smsconsole.widgets import Column, PagedTable, keybind
-from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.format import dt, enum_label, num
 
 

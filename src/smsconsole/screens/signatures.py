@@ -23,7 +23,7 @@ from smsconsole.screens.dialogs.users_applications import kind_label
 from smsconsole.screens.dialogs.users_common import FilterLine, confirm, palette_commands
 from smsconsole.services.applications import ApplicationFilter
 from smsconsole.services.errors import ServiceError
-from smsconsole.store.models import ReviewStatus
+from smsconsole.store.enums import ReviewStatus
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import enum_label
 

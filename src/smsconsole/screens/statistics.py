@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from smsconsole.i18n import t
 from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs import Field, FormDialog
+from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_filters import (
     check_range,
     day_range_text,
@@ -31,9 +32,8 @@ from smsconsole.screens.dialogs.records_filters import (
 )
 from smsconsole.services.exports import StatsExport
 from smsconsole.services.stats import StatsFilter
-from smsconsole.store.models import DeliveryStatus, SmsType
+from smsconsole.store.enums import DeliveryStatus, SmsType
 from smsconsole.widgets.chart import TrendChart, trend_data
-from smsconsole.widgets.export import ExportSpec, start_export
 from smsconsole.widgets.grid import Grid
 from smsconsole.widgets.labels import keybind
 

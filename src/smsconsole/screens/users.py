@@ -17,7 +17,7 @@ from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
 from smsconsole.screens.dialogs.users_common import FilterLine, confirm, palette_commands
 from smsconsole.services.users import UserFilter, UserUpdate
-from smsconsole.store.models import SmsType, UserStatus
+from smsconsole.store.enums import SmsType, UserStatus
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import enum_label, num, valid_through
 

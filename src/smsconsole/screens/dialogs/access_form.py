@@ -18,7 +18,7 @@ from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.screens.dialogs.users_common import checks_text
 from smsconsole.services.errors import ServiceError
-from smsconsole.store.models import QueueMode
+from smsconsole.store.enums import QueueMode
 from smsconsole.widgets.check_labels import check_label, field_label
 from smsconsole.widgets.form import Field, FormItem, Section
 from smsconsole.widgets.labels import keybind

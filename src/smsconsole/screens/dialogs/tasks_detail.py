@@ -20,7 +20,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from smsconsole.i18n import t
 from smsconsole.screens.dialogs.records_detail import code_pairs, show_record, status_text
 from smsconsole.services.records import RecordFilter
-from smsconsole.store.models import DeliveryStatus
+from smsconsole.store.enums import DeliveryStatus
 from smsconsole.widgets import Column, PagedTable
 from smsconsole.widgets.format import dt, enum_label, num
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings

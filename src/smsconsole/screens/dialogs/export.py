@@ -3,7 +3,7 @@ the file in a thread worker with a progress bar and cancel, say where it went.
 
 ::
 
-    from smsconsole.widgets.export import ExportSpec, start_export
+    from smsconsole.screens.dialogs.export import ExportSpec, start_export
 
     start_export(page, ExportSpec("orders", page.effective_filter(),
                                   summary=t("…what the list shows…")))

@@ -13,7 +13,6 @@ import re
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from smsconsole.services.context import Actor
 from smsconsole.services.errors import Conflict, Invalid, Refused
@@ -92,7 +91,9 @@ class Applications:
     def _delete(self, service, user_id: int, app_id: int) -> None:
         try:
             service.delete(self._actor(user_id), app_id)
-        except IntegrityError:  # messages were sent with it: they keep referring to it
+        except Refused as exc:  # messages were sent with it (error.template.in_use)
+            if not exc.key.endswith(".in_use"):
+                raise
             raise self.Business("isv.INVALID_PARAMETERS", "已使用过，不能删除") from None
 
     # --- signatures --------------------------------------------------------------------

@@ -42,7 +42,7 @@ for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROX
     os.environ.pop(_var, None)  # the Aliyun SDK ignores NO_PROXY
 
 FAILED: list[str] = []
-PASSWORD = "Secret123"
+PASSWORD = "Bench-Secret-2026"  # the password rule: ≥ 10 characters, letters and digits
 
 
 def line(name, value, unit, target, ok=True, extra="", fmt=",.0f"):

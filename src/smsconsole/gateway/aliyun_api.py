@@ -277,7 +277,8 @@ class AliyunApi:
 
     def _template(self, s, user_id: int, code: str) -> Template:
         tpl = s.scalar(select(Template).where(Template.user_id == user_id,
-                                              Template.code == code).limit(1)) \
+                                              Template.code == code)
+                       .order_by(Template.id).limit(1)) \
             if 0 < len(code) <= 64 else None
         if tpl is None or tpl.status != ReviewStatus.APPROVED:
             raise Business("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
@@ -339,8 +340,11 @@ class AliyunApi:
         """One send; its outcome unless the upstream refused every call. A task held by
         risk control, or whose calls' outcome is unknown (the reconciler settles it), is
         accepted: an error would invite the customer to send again, twice."""
-        outcome = self.services.sending.send_by_code(user_id, tpl.code, sign_name, phones,
-                                                     params, out_id)
+        from smsconsole.services.sending import SendRequest
+
+        # The template as read by ``_template`` (send_by_code's lookup, without a second read).
+        outcome = self.services.sending.send(SendRequest(user_id, tpl.id, sign_name, phones,
+                                                         params, out_id))
         accepted = (outcome.biz_ids or outcome.status in (TaskStatus.HELD, TaskStatus.UNKNOWN))
         if outcome.status == TaskStatus.REJECTED or not accepted:
             # The upstream refused: the records failed and their quota came back.

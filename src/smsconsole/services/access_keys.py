@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from smsconsole.services import adminlog
@@ -249,7 +249,8 @@ class AccessKeyService:
         now = self.ctx.clock.now()
         try:
             with self.ctx.store.session() as s:
-                s.add(GatewayNonce(nonce=f"{access_key_id}:{nonce}"[:200], at=now))
+                s.execute(insert(GatewayNonce).values(nonce=f"{access_key_id}:{nonce}"[:200],
+                                                      at=now))  # no ORM unit of work
         except IntegrityError:
             with self.ctx.store.session() as s:
                 row = s.get(GatewayNonce, f"{access_key_id}:{nonce}"[:200])

@@ -43,6 +43,7 @@ from smsconsole.store.models import (
     Holding,
     HoldingStatus,
     OptOut,
+    PendingReport,
     ReviewStatus,
     SendRecord,
     SendTask,
@@ -322,8 +323,9 @@ class SendService:
                           .values(biz_id=result.biz_id, status=DeliveryStatus.PENDING)
                           .execution_options(synchronize_session=False))
             try:  # reports that came before the BizId; the worker retries them anyway
-                with self.ctx.store.session() as s:
-                    apply_pending_for(s, self.ctx, [result.biz_id])
+                if self._reports_waiting(result.biz_id):  # usually none: no write lock
+                    with self.ctx.store.session() as s:
+                        apply_pending_for(s, self.ctx, [result.biz_id])
             except Exception:  # noqa: BLE001 - never fail a send that the cloud accepted
                 log.warning("early reports of %s left for the worker", result.biz_id,
                             exc_info=True)
@@ -340,6 +342,13 @@ class SendService:
                            segments_each=p.segments, charged=p.segments * len(p.phones),
                            status=status, result_code=code, result_message=message,
                            biz_ids=biz_ids)
+
+    def _reports_waiting(self, biz_id: str) -> bool:
+        """Whether reports for ``biz_id`` were kept before it was known (a read: one
+        kept after it is the worker's, as one kept after ``apply_pending_for`` was)."""
+        with self.ctx.store.read() as s:
+            return s.scalar(select(PendingReport.id).where(PendingReport.biz_id == biz_id)
+                            .limit(1)) is not None
 
     def _beat(self, task_id: int) -> bool:
         """Show this task is alive before a call; False when the reconciler took it over."""

@@ -21,6 +21,7 @@ from smsconsole.store.models import (
     HoldingStatus,
     OptOut,
     Order,
+    OrderPayment,
     OrderPriceChange,
     OrderStatus,
     PackageProduct,
@@ -106,6 +107,18 @@ def test_small_history_is_consistent_complete_and_grows(demo_services):
         statuses = set(s.scalars(select(Order.status)))
         assert statuses == set(OrderStatus)
         assert s.scalar(select(func.count()).select_from(OrderPriceChange)) > 0
+        # Paid through the real path: the buyer pays at the sandbox's Alipay, which
+        # notifies the gateway; /alipay/notify marks the order paid (issue 16).
+        paid = s.scalar(select(func.count()).select_from(Order)
+                        .where(Order.paid_at.is_not(None)))
+        vias = Counter(s.scalars(select(OrderPayment.via)))
+        assert paid > 0 and vias == {"notify": paid}, (paid, vias)
+        assert s.scalar(select(func.count()).select_from(AdminLog).where(
+            AdminLog.action == "order.paid", AdminLog.admin_name == "alipay")) == paid
+    notified = {n["out_trade_no"] for n in sbc.state(box.endpoints)["notifications"]
+                if n["answer"] == "success"}
+    with svc.store.read() as s:
+        assert set(s.scalars(select(Order.order_no).where(Order.paid_at.is_not(None)))) <= notified
         # Replies, and unsubscribes turned into opt-outs.
         assert s.scalar(select(func.count()).select_from(Reply)) > 0
         assert s.scalar(select(func.count()).select_from(OptOut)) > 0
@@ -154,6 +167,8 @@ def fingerprint(svc) -> dict:
             "records": Counter((r.status, r.err_code) for r in s.execute(
                 select(SendRecord.status, SendRecord.err_code))),
             "orders": rows(Order.order_no, Order.status, Order.amount_fen, Order.paid_at),
+            "payments": rows(OrderPayment.order_id, OrderPayment.via, OrderPayment.confirmed_at,
+                             OrderPayment.trade_no),
             "holdings": rows(Holding.user_id, Holding.sms_type, Holding.total, Holding.used,
                              Holding.status, Holding.expires_at),
             "signatures": rows(Signature.name, Signature.status, Signature.reason),

@@ -121,6 +121,49 @@ FILTERS = [
 ]
 
 
+def test_platform_code_sends_page_with_the_records(services, dataset):
+    """The platform's own verification-code sends are on the records list as the
+    platform's (row id -code id, user "(platform)", no task, status "sent"), merged in
+    time order with the customers' records, some at the same instants; in every list that
+    is not one customer's, one task's or one status's. Codes that failed to go out are not."""
+    from smsconsole.i18n import t
+    from smsconsole.store.models import VerificationCode
+
+    rng = random.Random(9)
+    times = sorted({r["send_time"] for r in dataset})
+    codes = []
+    for i in range(1, 90):
+        at = rng.choice(times) if i % 2 else START + timedelta(minutes=rng.randrange(57_600))
+        codes.append(dict(id=i, phone=rng.choice(PHONES), scenario="register", code_hash="h",
+                          ip="", created_at=at, expires_at=at + timedelta(minutes=5),
+                          attempts=0, used_at=None, sent=i % 5 != 0, biz_id=f"V{i}^0",
+                          sign_name="阿里云短信测试", result_code="OK",
+                          template_code="SMS_2" if i % 3 == 0 else "SMS_9"))
+    with services.store.session() as s:
+        s.execute(insert(VerificationCode), codes)
+    rows = dataset + [dict(id=-c["id"], task_id=0, user_id=0, phone=c["phone"], status=None,
+                           sign_name=c["sign_name"], template_code=c["template_code"],
+                           send_time=c["created_at"]) for c in codes if c["sent"]]
+    clock = services.ctx.clock
+    combos = FILTERS + [dict(sign_name="阿里云短信测试"), dict(template_code="SMS_9"),
+                        dict(phone="13", first=date(2026, 10, 20)),
+                        dict(template_code="SMS_2", last=date(2026, 10, 15))]
+    with_codes = 0
+    for kw in combos:
+        flt = RecordFilter(**kw)
+        want = expected(rows, flt, clock)
+        fwd, back = record_pages(services, flt)
+        assert fwd == want, kw
+        assert back == want, kw
+        with_codes += any(i < 0 for i in want)
+    assert with_codes > 8
+    first = services.records.records(RecordFilter(sign_name="阿里云短信测试"), None, 3).rows[0]
+    assert (first.account, first.user_id, first.task_id) == (t("records.platform"), 0, 0)
+    detail = services.records.record(first.id)
+    assert detail.record.phone == first.phone
+    assert detail.content == t("records.platform_code", scenario=t("records.scenario.register"))
+
+
 @pytest.mark.parametrize("phone_index_max", [20_000, 3])
 def test_every_filter_combination_pages_like_a_recount(services, dataset, monkeypatch,
                                                        phone_index_max):

@@ -188,17 +188,38 @@ class SettingsPage(MenuPage):
 
 
 class SiteConfigPage(SettingsPage):
-    BINDINGS = [keybind("e", "edit", "site.edit")]
+    BINDINGS = [keybind("e", "edit", "site.edit"), keybind("d", "signup", "site.signup")]
     intro_key = "site.intro"
     empty_key = "site.empty"
 
     def load(self) -> Any:
         return self.services.settings.site()
 
+    def load_signup(self) -> dict[str, int]:
+        return self.services.settings.signup_defaults()
+
     def pairs(self, site) -> list[tuple[str, Any]]:
         return [("site.f.logo_path", site.logo_path or "—"), ("site.f.company", site.company),
                 ("site.f.address", site.address or "—"), ("site.f.email", site.email or "—"),
                 ("site.f.phone", site.phone or "—"), ("site.f.updated_at", site.updated_at)]
+
+    def action_signup(self) -> None:
+        """The sign-up defaults (the portal's new customers' signature/template limits)."""
+        self.run_service(self.load_signup, on_done=self._edit_signup, group="site-signup")
+
+    def _edit_signup(self, current: dict[str, int]) -> None:
+        def save(values: dict):
+            return self.services.settings.set_signup_defaults(self.actor, values)
+
+        def saved(result) -> None:
+            if result is not None:
+                self.notify_ok("site.signup.done")
+
+        self.app.push_screen(FormDialog("site.signup.title", [
+            Field(key, f"site.f.{key}", value=str(current[key]), required=True,
+                  help_key="site.f.signup.help")
+            for key in ("default_max_signatures", "default_max_templates")
+        ], save), saved)
 
     def action_edit(self) -> None:
         if not self.loaded:

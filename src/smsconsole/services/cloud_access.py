@@ -131,6 +131,8 @@ class CloudProvider:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[object, object]] = {}
         self._settings: dict[str, tuple[float, object]] = {}
+        # The demo's loopback gateway, for the demo's duration (services/demo.py).
+        self.notify_override = ""
 
     def invalidate(self) -> None:
         with self._lock:
@@ -165,7 +167,10 @@ class CloudProvider:
         return settings
 
     def alipay_settings(self) -> AlipaySettings | None:
-        return self._current("alipay", self.settings.alipay_settings)
+        settings = self._current("alipay", self.settings.alipay_settings)
+        if settings is not None and self.notify_override:
+            settings = replace(settings, notify_url=self.notify_override)
+        return settings
 
     def sms(self):
         from smsconsole.cloud.sms import SmsClient

@@ -8,7 +8,8 @@ per-IP limits count rows, under a lock so that two requests at once cannot both 
 
 Answers never say whether a phone is registered: a request that makes no sense for the
 phone (registering a taken number, resetting the password of an unknown one) is
-recorded and answered exactly like one that was sent, but nothing is sent.
+recorded and answered exactly like one that was sent, after the same work (see
+``_skip``), but nothing is sent.
 """
 
 from __future__ import annotations
@@ -83,19 +84,38 @@ class CodeService:
             s.flush()
             row_id = row.id
         if registered != (scenario == "reset_password"):
-            self._finish(row_id, False, "", "skipped")
-            return CodeRequest(row_id, False, "")
+            return self._skip(row_id, phone, scenario)
         return self._send(row_id, phone, scenario, code)
+
+    def _scenario(self, row_id: int, scenario: str):
+        try:
+            settings = self.ctx.cloud.aliyun()
+            return next(x for x in settings.scenarios if x.key == scenario)
+        except (CloudFailure, StopIteration):
+            self._finish(row_id, False, "", "NotConfigured")
+            raise CloudFailure("error.code.not_sent") from None
+
+    def _skip(self, row_id: int, phone: str, scenario: str) -> CodeRequest:
+        """Send nothing, but do the work a send does — the scenario's settings, one round
+        trip to the SMS API (a QuerySendDetails, which sends nothing), the same row update
+        and the same error when the API fails — so that neither the answer nor how long
+        it takes tells whether the phone is registered."""
+        from smsconsole.cloud.errors import CloudError
+
+        sc = self._scenario(row_id, scenario)
+        try:
+            self.ctx.cloud.sms().query_send_details(phone, self.ctx.clock.today(),
+                                                    page_size=1)
+        except CloudError as exc:
+            self._finish(row_id, False, "", "skipped", sc.sign_name, sc.template_code)
+            raise CloudFailure("error.code.not_sent", exc) from None
+        self._finish(row_id, False, "", "skipped", sc.sign_name, sc.template_code)
+        return CodeRequest(row_id, False, "")
 
     def _send(self, row_id: int, phone: str, scenario: str, code: str) -> CodeRequest:
         from smsconsole.cloud.errors import CloudError
 
-        try:
-            settings = self.ctx.cloud.aliyun()
-            sc = next(x for x in settings.scenarios if x.key == scenario)
-        except (CloudFailure, StopIteration):
-            self._finish(row_id, False, "", "NotConfigured")
-            raise CloudFailure("error.code.not_sent") from None
+        sc = self._scenario(row_id, scenario)
         try:
             result = self.ctx.cloud.sms().send_sms([phone], sc.sign_name, sc.template_code,
                                                    {sc.param_name: code})

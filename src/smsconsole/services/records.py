@@ -197,6 +197,29 @@ def platform_codes(s: Session, phone: str, limit: int) -> list[TimelineItem]:
                          "sent", None, t("records.platform"), r.sign_name) for r in rows]
 
 
+def platform_codes_match(flt: RecordFilter) -> bool:
+    """Whether the platform's own code sends belong in a records list: not when it is
+    one customer's, one task's, or one delivery status's (no reports are kept for them)."""
+    return not (flt.user_id or flt.task_id or flt.status)
+
+
+def _merge(rows: list[RecordRow], codes: list[RecordRow], page: Page, cursor, limit: int,
+           backward: bool) -> Page[RecordRow]:
+    """One keyset page of records and platform codes, newest first by (time, id)."""
+    merged = sorted(rows + codes, key=lambda r: (r.send_time, r.id), reverse=True)
+    more = len(merged) > limit
+    if backward:
+        merged = merged[-limit:]
+        has_prev, has_next = page.has_prev or more, True
+    else:
+        merged = merged[:limit]
+        has_prev, has_next = cursor is not None, page.has_next or more
+    if not merged:
+        return Page([], None, None, page.has_next, page.has_prev)
+    return Page(merged, (merged[0].send_time, merged[0].id),
+                (merged[-1].send_time, merged[-1].id), has_next, has_prev)
+
+
 class RecordService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -376,8 +399,50 @@ class RecordService:
                 page = keyset_page(s, stmt, order, cursor, limit, backward=backward,
                                    compare=compare)
             names = accounts(s, [r.user_id for r in page.rows])
-        rows = [RecordRow(*r, account=names.get(r.user_id, "")) for r in page.rows]
-        return Page(rows, page.first, page.last, page.has_next, page.has_prev)
+            rows = [RecordRow(*r, account=names.get(r.user_id, "")) for r in page.rows]
+            if not platform_codes_match(flt):
+                return Page(rows, page.first, page.last, page.has_next, page.has_prev)
+            codes = self._platform_rows(s, flt, cursor, limit, backward)
+        return _merge(rows, codes, page, cursor, limit, backward)
+
+    def _platform_rows(self, s: Session, flt: RecordFilter, cursor, limit: int,
+                       backward: bool) -> list[RecordRow]:
+        """The platform's own verification codes (sent) matching ``flt``, as rows with
+        the negated code id, ordered and bounded like the records' keyset page (their
+        id column is ``-VerificationCode.id``, so the cursor compares alike)."""
+        from sqlalchemy import and_, or_
+
+        from smsconsole.i18n import t
+        from smsconsole.store.models import VerificationCode as VC
+
+        stmt = select(VC.id, VC.phone, VC.sign_name, VC.template_code, VC.biz_id,
+                      VC.created_at).where(VC.sent.is_(True))
+        if flt.first or flt.last:
+            start, end = self.ctx.clock.day_range(flt.first or date(1970, 1, 1),
+                                                  flt.last or date(9999, 12, 30))
+            stmt = stmt.where(VC.created_at >= start, VC.created_at < end)
+        if flt.phone.strip():
+            full = v.normalize_phone(flt.phone)
+            span = None if full else v.phone_prefix_range(flt.phone)
+            stmt = stmt.where(VC.phone.between(*span) if span
+                              else VC.phone == (full or flt.phone.strip()))
+        if flt.template_code:
+            stmt = stmt.where(VC.template_code == flt.template_code)
+        if flt.sign_name:
+            stmt = stmt.where(VC.sign_name == flt.sign_name)
+        when = _after(cursor, backward)
+        if when is not None:  # (created_at, -id) beyond the cursor
+            neg = -int(cursor[1])
+            stmt = stmt.where(or_(VC.created_at > when, and_(VC.created_at == when, VC.id < neg))
+                              if backward else
+                              or_(VC.created_at < when, and_(VC.created_at == when, VC.id > neg)))
+        order = (VC.created_at.asc(), VC.id.desc()) if backward else (VC.created_at.desc(),
+                                                                       VC.id.asc())
+        label = t("records.platform")
+        return [RecordRow(-r.id, 0, 0, r.phone, r.sign_name, r.template_code,
+                          SmsType.VERIFICATION, 1, r.biz_id or None, DeliveryStatus.PENDING,
+                          "", "", r.created_at, None, account=label)
+                for r in s.execute(stmt.order_by(*order).limit(limit + 1))]
 
     def record_stream(self, flt: RecordFilter = RecordFilter(), batch: int = 5000):
         cursor = None
@@ -389,6 +454,8 @@ class RecordService:
             cursor = page.last
 
     def record(self, record_id: int) -> RecordDetail:
+        if record_id < 0:
+            return self._platform_record(-record_id)
         with self.ctx.store.read() as s:
             r = s.execute(select(*_REC_COLS, SendRecord.content, SendRecord.refunded,
                                  SendRecord.holding_id).where(SendRecord.id == record_id)).first()
@@ -401,6 +468,22 @@ class RecordService:
                                 template_name=task.template_name if task else "",
                                 user_name=user.name if user else "", refunded=r.refunded,
                                 holding_id=r.holding_id)
+
+    def _platform_record(self, code_id: int) -> RecordDetail:
+        """A platform code send's detail (the list's row ``-id``); never the code."""
+        from smsconsole.i18n import t
+        from smsconsole.store.models import VerificationCode as VC
+
+        with self.ctx.store.read() as s:
+            r = s.get(VC, code_id)
+            if r is None or not r.sent:
+                raise NotFound("error.record.not_found", id=-code_id)
+            row = RecordRow(-r.id, 0, 0, r.phone, r.sign_name, r.template_code,
+                            SmsType.VERIFICATION, 1, r.biz_id or None, DeliveryStatus.PENDING,
+                            "", "", r.created_at, None, account=t("records.platform"))
+            text = t("records.platform_code", scenario=t(f"records.scenario.{r.scenario}"))
+        return RecordDetail(record=row, content=text, template_name="", user_name=row.account,
+                            refunded=False, holding_id=None)
 
     def timeline(self, phone: str, limit: int = 200) -> list[TimelineItem]:
         """Every message to, and reply from, one number, newest first."""

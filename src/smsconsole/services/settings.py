@@ -41,6 +41,8 @@ DEFAULTS = {
     "default_max_templates": "10",
 }
 
+SIGNUP_DEFAULTS = ("default_max_signatures", "default_max_templates")
+
 
 def get_setting(session: Session, key: str) -> str:
     row = session.get(AppSetting, key)
@@ -450,6 +452,33 @@ class SettingsService:
                             target_id=key, target=key, detail={key: [old, value]})
         if key == "timezone":
             self.ctx.clock.tz = ZoneInfo(value)
+
+    def signup_defaults(self) -> dict[str, int]:
+        """The signature/template limits a customer registering on the portal gets."""
+        with self.ctx.store.read() as s:
+            return {k: get_int_setting(s, k, int(DEFAULTS[k])) for k in SIGNUP_DEFAULTS}
+
+    def set_signup_defaults(self, actor: Actor, values: dict) -> dict[str, int]:
+        """Both limits checked (each refusal names its field, as a user's limits do) and
+        saved in one transaction with one admin log entry; unchanged: nothing written."""
+        new = {k: v.positive_int(values.get(k), k, maximum=1000, allow_zero=True)
+               for k in SIGNUP_DEFAULTS}
+        with self.ctx.store.session() as s:
+            diff = {}
+            for key, value in new.items():
+                row = s.get(AppSetting, key)
+                old = row.value if row else DEFAULTS[key]
+                if old == str(value):
+                    continue
+                diff[key] = [old, str(value)]
+                if row is None:
+                    s.add(AppSetting(key=key, value=str(value)))
+                else:
+                    row.value = str(value)
+            if diff:
+                adminlog.record(s, self.ctx, actor, "settings.signup_defaults",
+                                target_type="setting", target="signup_defaults", detail=diff)
+        return new
 
     # --- the cloud, from the settings --------------------------------------------------
 

@@ -172,6 +172,41 @@ def test_answers_never_say_whether_a_phone_is_registered(gw, client, gw_sandbox)
     assert len(sent_codes(gw_sandbox, free)) == 1
 
 
+def test_a_skipped_code_request_does_the_work_of_a_send(gw, client, gw_sandbox):
+    """Timing must not tell a registered phone either: a request that sends nothing makes
+    one round trip to the SMS API too (a query, which sends nothing), updates its row
+    alike, and answers the API's failure alike (the code path, not the wall time)."""
+    svc, _ = gw
+    eps = gw_sandbox.endpoints
+    taken = user(svc, phone="13912340015")
+    free = "13912340016"
+
+    def calls():
+        return (sbc.request_count(eps, "sms", "SendSms"),
+                sbc.request_count(eps, "sms", "QuerySendDetails"))
+
+    sends, queries = calls()
+    assert ask(client, taken.phone).status_code == 202
+    assert calls() == (sends, queries + 1)
+    assert ask(client, free).status_code == 202
+    assert calls() == (sends + 1, queries + 1)
+    with svc.store.read() as s:
+        skipped, sent = (s.scalar(select(VerificationCode).where(VerificationCode.phone == p))
+                         for p in (taken.phone, free))
+    assert (skipped.sent, skipped.result_code, sent.sent) == (False, "skipped", True)
+    assert (skipped.sign_name, skipped.template_code) == (sent.sign_name, sent.template_code)
+    assert skipped.sign_name
+    # The SMS API failing: the same answer either way.
+    advance(svc, gw_sandbox, minutes=1)
+    sbc.inject_fault(eps, "sms", "QuerySendDetails", kind="error", status=400,
+                     code="isv.AMOUNT_NOT_ENOUGH", message="no balance")
+    sbc.inject_fault(eps, "sms", "SendSms", kind="error", status=400,
+                     code="isv.AMOUNT_NOT_ENOUGH", message="no balance")
+    a, b = ask(client, taken.phone), ask(client, free)
+    assert a.status_code >= 400 and (a.status_code, a.json()) == (b.status_code, b.json())
+    assert sent_codes(gw_sandbox, taken.phone) == []
+
+
 def test_register_refusals_change_nothing(gw, client, gw_sandbox):
     svc, _ = gw
     user(svc, phone="13912340007", email="taken@example.com")

@@ -58,6 +58,42 @@ async def test_site_info_view_and_edit(admin_services, seed, tmp_path):
                           "email": ["help@example.com", "service@example.com"]}
 
 
+async def test_signup_defaults_edit(admin_services, seed):
+    """d on the site page: the portal's new customers' signature/template limits, a
+    refusal next to its field, one admin log entry; a sign-up then gets them."""
+    from smsconsole.services.settings import get_int_setting
+
+    services = admin_services
+    app = running(services, seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_page(pilot, "site")
+        await press(pilot, "d")
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        assert dialog.form.values() == {"default_max_signatures": "5",
+                                        "default_max_templates": "10"}
+        await fill(pilot, {"default_max_signatures": "3", "default_max_templates": "1001"})
+        await press(pilot, "ctrl+s")
+        assert field_error(app, "default_max_templates")
+        assert not field_error(app, "default_max_signatures")
+        assert services.settings.signup_defaults() == {"default_max_signatures": 5,
+                                                       "default_max_templates": 10}
+        await fill(pilot, {"default_max_templates": "abc"})
+        await press(pilot, "ctrl+s")
+        assert field_error(app, "default_max_templates")
+        assert not logs(services, "settings.signup_defaults")
+        await fill(pilot, {"default_max_templates": "20"})
+        await press(pilot, "ctrl+s")
+        assert "Saved the sign-up limits." in notes(app)
+    assert services.settings.signup_defaults() == {"default_max_signatures": 3,
+                                                   "default_max_templates": 20}
+    with services.store.read() as s:  # what AccountService.register reads
+        assert get_int_setting(s, "default_max_templates", 0) == 20
+    entry, = logs(services, "settings.signup_defaults")
+    assert entry.data == {"default_max_signatures": ["5", "3"],
+                          "default_max_templates": ["10", "20"]}
+
+
 async def test_access_test_edit_and_reveal(admin_services, seed):
     services = admin_services
     app = running(services, seed)

@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.screen import ModalScreen
 
-from smsconsole.i18n import get_lang
+from smsconsole.i18n import get_lang, t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.detail import DetailDialog
 from smsconsole.widgets.format import dt, enum_label, num, yes_no
@@ -21,7 +21,10 @@ from smsconsole.widgets.unexpected import unexpected
 
 
 def status_text(record: Any) -> str:
-    """"Failed MK:0001" for a failure, the status alone otherwise."""
+    """"Failed MK:0001" for a failure, the status alone otherwise; "Sent" for the
+    platform's own code sends (user 0: no reports are kept for them)."""
+    if getattr(record, "user_id", None) == 0:
+        return t("records.platform_sent")
     label = enum_label(record.status)
     if record.status.value == "failed" and record.err_code:
         return f"{label} {record.err_code}"
@@ -75,6 +78,8 @@ def show_record(node: Any, record_id: int, *, actions: bool = True) -> None:
         rec = detail.record
         keys = [("t", "records.action.timeline", "timeline"),
                 ("k", "records.action.task", "task")] if actions else []
+        if not rec.task_id:  # the platform's own code send: no task
+            keys = keys[:1]
 
         def chosen(choice: str | None) -> None:
             if choice is None:

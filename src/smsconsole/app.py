@@ -501,6 +501,17 @@ class SmsConsoleApp(OrderedKeys, App):
         if self.services is not None:
             self.services.close()
 
+    def _worker_began(self, began: bool) -> None:
+        """Refresh home (or the status line elsewhere) once the worker has started."""
+        main = self.main_screen
+        if not began or main is None:
+            return
+        page = main.pages.get(HOME)
+        if main.current == HOME and page is not None and hasattr(page, "refresh_data"):
+            page.refresh_data()
+        else:
+            main._poll_status()
+
     def _start_report_worker(self) -> None:
         """Consume status reports in this process while the console runs (when the
         active AK has queue names and the worker module exists)."""
@@ -524,6 +535,10 @@ class SmsConsoleApp(OrderedKeys, App):
                     self.run_worker(partial(_stop, handle), thread=True, exit_on_error=False)
                 return
             self.report_worker = handle
+            began = getattr(getattr(handle, "worker", None), "began", None)
+            if began is not None:  # show "running" as soon as it wrote its first health row
+                run_in_thread(self, partial(began.wait, 60), on_done=self._worker_began,
+                              on_error=lambda exc: None, group="report-worker-began")
 
         def failed(exc: BaseException) -> None:
             log.exception("report worker did not start", exc_info=exc)

@@ -149,3 +149,30 @@ async def test_admin_log_by_day_filters_detail_read_only(psvc, data):
         await press(pilot, "x", "ctrl+s")
         await press(pilot)
         assert any("admin-log-2026-11-25.csv" in n for n in notifications(app))
+
+
+async def test_record_query_template_picker_names_each_code(psvc, data):
+    """The template picker says "CODE name", not a bare CODE (issue 18, item 12)."""
+    from sqlalchemy import select
+    from textual.widgets import Select
+
+    from smsconsole.store.models import Template
+
+    names: dict[str, set[str]] = {}
+    with psvc.store.read() as s:
+        for code, name in s.execute(select(Template.code, Template.name)
+                                    .where(Template.code != "")):
+            names.setdefault(code, set()).add(name)
+    assert names
+    app = open_app(psvc)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_page(pilot, "F")
+        page = page_of(app, "query")
+        await pilot.pause(0.3)
+        picker = page.form.row("template_code").input
+        assert isinstance(picker, Select)
+        offered = {value: str(prompt) for prompt, value in picker._options
+                   if value is not Select.NULL}
+        assert set(offered) == set(names)
+        for code, prompt in offered.items():
+            assert prompt in {f"{code} {name}" for name in names[code]}, prompt

@@ -347,6 +347,20 @@ class SmsConsoleApp(OrderedKeys, App):
         keybind("ctrl+l", "toggle_language", "app.language"),
     ]
 
+    def action_command_palette(self) -> None:
+        """The palette with its own texts in the console's language."""
+        from textual.command import CommandPalette
+
+        from smsconsole.widgets.palette import ConsolePalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(ConsolePalette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen) -> Any:
+        from smsconsole.widgets.palette import translated_system_commands
+
+        return translated_system_commands(super().get_system_commands(screen))
+
     def __init__(self, services: Services | None, config: AppConfig, *,
                  clock: Clock | None = None, start_worker: bool = True,
                  services_factory: Callable[[], Services] | None = None) -> None:

@@ -22,12 +22,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
 from smsconsole.i18n import get_lang, set_lang, t
 from smsconsole.screens import HOME, LOGOUT_KEY, LOGOUT_LABEL_KEY, MENU, MenuEntry, entry
 from smsconsole.screens.login import LoginScreen
+from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.keyorder import OrderedKeys
 from smsconsole.widgets.labels import keybind, language_changed, translate_bindings
 
@@ -131,7 +132,7 @@ class MainScreen(Screen):
                 yield Static("", id="crumb")
                 yield ContentSwitcher(id="pages")
         yield Static("", id="status-line")
-        yield Footer()
+        yield ConsoleFooter()
 
     async def on_mount(self) -> None:
         translate_bindings(self)

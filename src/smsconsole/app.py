@@ -22,12 +22,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
 from smsconsole.i18n import get_lang, set_lang, t
 from smsconsole.screens import HOME, LOGOUT_KEY, LOGOUT_LABEL_KEY, MENU, MenuEntry, entry
 from smsconsole.screens.login import LoginScreen
+from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.keyorder import OrderedKeys
 from smsconsole.widgets.labels import keybind, language_changed, translate_bindings
 
@@ -131,7 +132,7 @@ class MainScreen(Screen):
                 yield Static("", id="crumb")
                 yield ContentSwitcher(id="pages")
         yield Static("", id="status-line")
-        yield Footer()
+        yield ConsoleFooter()
 
     async def on_mount(self) -> None:
         translate_bindings(self)
@@ -347,6 +348,20 @@ class SmsConsoleApp(OrderedKeys, App):
         keybind("ctrl+l", "toggle_language", "app.language"),
     ]
 
+    def action_command_palette(self) -> None:
+        """The palette with its own texts in the console's language."""
+        from textual.command import CommandPalette
+
+        from smsconsole.widgets.palette import ConsolePalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(ConsolePalette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen) -> Any:
+        from smsconsole.widgets.palette import translated_system_commands
+
+        return translated_system_commands(super().get_system_commands(screen))
+
     def __init__(self, services: Services | None, config: AppConfig, *,
                  clock: Clock | None = None, start_worker: bool = True,
                  services_factory: Callable[[], Services] | None = None) -> None:
@@ -501,6 +516,17 @@ class SmsConsoleApp(OrderedKeys, App):
         if self.services is not None:
             self.services.close()
 
+    def _worker_began(self, began: bool) -> None:
+        """Refresh home (or the status line elsewhere) once the worker has started."""
+        main = self.main_screen
+        if not began or main is None:
+            return
+        page = main.pages.get(HOME)
+        if main.current == HOME and page is not None and hasattr(page, "refresh_data"):
+            page.refresh_data()
+        else:
+            main._poll_status()
+
     def _start_report_worker(self) -> None:
         """Consume status reports in this process while the console runs (when the
         active AK has queue names and the worker module exists)."""
@@ -524,6 +550,10 @@ class SmsConsoleApp(OrderedKeys, App):
                     self.run_worker(partial(_stop, handle), thread=True, exit_on_error=False)
                 return
             self.report_worker = handle
+            began = getattr(getattr(handle, "worker", None), "began", None)
+            if began is not None:  # show "running" as soon as it wrote its first health row
+                run_in_thread(self, partial(began.wait, 60), on_done=self._worker_began,
+                              on_error=lambda exc: None, group="report-worker-began")
 
         def failed(exc: BaseException) -> None:
             log.exception("report worker did not start", exc_info=exc)

@@ -244,3 +244,39 @@ async def test_escape_from_a_drill_down_goes_back_with_its_filter_cleared(seeded
         await pilot.press("3")  # opened by its key: no filter left from home
         await settle(pilot)
         assert page.status is None
+
+
+async def test_command_palette_speaks_chinese(seeded):
+    """The palette's own texts (placeholder, no match, system commands) follow the
+    language (issue 18, item 12)."""
+    from textual.command import CommandList, CommandPalette
+    from textual.widgets import Input
+
+    app = build_app(seeded, lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        assert str(palette.query_one(Input).placeholder) == t("palette.placeholder", "zh")
+        await pilot.press(*"qqqzzz")
+        for _ in range(20):  # the no-match line comes after half a second
+            await pilot.pause(0.1)
+            options = palette.query_one(CommandList).options
+            if options:
+                break
+        shown = " ".join(str(o.prompt.renderable) if hasattr(o.prompt, "renderable")
+                         else str(o.prompt) for o in options)
+        assert t("palette.no_matches", "zh") in shown and "No matches" not in shown
+        palette.query_one(Input).value = ""
+        palette.query_one(Input).insert_text_at_cursor("退出")
+        for _ in range(20):
+            await pilot.pause(0.1)
+            options = palette.query_one(CommandList).options
+            if any(t("palette.sys.quit.help", "zh") in str(o.prompt) for o in options):
+                break
+        assert any(t("palette.sys.quit.help", "zh") in str(o.prompt) for o in options), [
+            str(o.prompt) for o in options]
+        await pilot.press("escape")

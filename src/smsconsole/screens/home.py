@@ -58,9 +58,13 @@ def worker_summary(workers: list, pending_reports: int, kept_aside: int, now) ->
         newest = max(live, key=lambda w: w.beat_at)
         return "stale", f"{t('worker.stale', since=dt(newest.beat_at))} · {backlog}"
     last = max((w.last_receive_at for w in fresh if w.last_receive_at), default=None)
+    # Today's counts include the workers that stopped earlier today (each login starts a
+    # new worker that counts from zero): the day is the running workers' day.
+    day = max((w.day for w in fresh if w.day), default=None)
+    todays = [w for w in workers if w.day == day] if day else fresh
     text = t("worker.running", n=len(fresh), last=time_of_day(last, blank="—"),
-             reports=num(sum(w.reports_today for w in fresh)),
-             replies=num(sum(w.replies_today for w in fresh)))
+             reports=num(sum(w.reports_today for w in todays)),
+             replies=num(sum(w.replies_today for w in todays)))
     errors = [w.error for w in fresh if w.error]
     if errors:
         return "error", f"{text} · {t('worker.error', error=errors[0][:80])} · {backlog}"

@@ -103,17 +103,35 @@ class RecordQueryPage(MenuPage):
     def on_mount(self) -> None:
         super().on_mount()
         self._timeline_columns()
-        self.run_service(self.services.records.template_codes_named, "",
-                         on_done=self._templates, group="templates", exclusive=True)
+        self.run_service(self._template_choices, on_done=self._templates, group="templates",
+                         exclusive=True)
 
     @property
     def form(self) -> QueryForm:
         return self.query_one(QueryForm)
 
-    def _templates(self, codes: list[str]) -> None:
+    def _template_choices(self) -> list[tuple[str, str]]:
+        """In the worker: (CODE, "CODE name") for every template CODE, so the picker says
+        which template a code is (a code assigned to several users shows its first name)."""
+        from smsconsole.services.applications import ApplicationFilter
+
+        codes = self.services.records.template_codes_named("")
+        names: dict[str, str] = {}
+        cursor = None
+        for _ in range(200):  # bounded: pages of 500 templates
+            page = self.services.templates.page(ApplicationFilter(), cursor, 500)
+            for row in page.rows:
+                if row.code and row.name:
+                    names.setdefault(row.code, row.name)
+            if not page.has_next:
+                break
+            cursor = page.last
+        return [(code, f"{code} {names[code]}" if code in names else code) for code in codes]
+
+    def _templates(self, choices: list[tuple[str, str]]) -> None:
         row = self.form.row("template_code")
         if row is not None:
-            row.set_choices([(code, code) for code in codes])
+            row.set_choices(choices)
 
     def _timeline_columns(self) -> None:
         table = self.query_one("#query-timeline", DataTable)

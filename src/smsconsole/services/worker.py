@@ -114,6 +114,7 @@ class ReportWorker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 10000}"
         self.wait_seconds = wait_seconds
         self.stop_event = threading.Event()
+        self.began = threading.Event()  # set once run() has written its first health row
         self._sleep = sleep
         now = self.ctx.clock.now()
         self.health = Health(worker_id=self.worker_id, started_at=now, day=self.ctx.clock.today())
@@ -378,6 +379,8 @@ class ReportWorker:
             kinds: tuple[str, ...] = ("report", "reply")) -> None:
         """Run one thread per queue until ``stop()`` (or drained with ``once``)."""
         deadline = time.monotonic() + max_seconds if max_seconds else None
+        self.beat(force=True)  # seen as running from its start, not after its first poll
+        self.began.set()
         threads = [threading.Thread(target=self.run_queue, args=(k,),
                                     kwargs=dict(once=once, deadline=deadline),
                                     name=f"worker-{k}", daemon=True) for k in kinds]

@@ -149,3 +149,58 @@ async def test_admin_log_by_day_filters_detail_read_only(psvc, data):
         await press(pilot, "x", "ctrl+s")
         await press(pilot)
         assert any("admin-log-2026-11-25.csv" in n for n in notifications(app))
+
+
+async def test_record_query_template_picker_names_each_code(psvc, data):
+    """The template picker says "CODE name", not a bare CODE (issue 18, item 12)."""
+    from sqlalchemy import select
+    from textual.widgets import Select
+
+    from smsconsole.store.models import Template
+
+    names: dict[str, set[str]] = {}
+    with psvc.store.read() as s:
+        for code, name in s.execute(select(Template.code, Template.name)
+                                    .where(Template.code != "")):
+            names.setdefault(code, set()).add(name)
+    assert names
+    app = open_app(psvc)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_page(pilot, "F")
+        page = page_of(app, "query")
+        await pilot.pause(0.3)
+        picker = page.form.row("template_code").input
+        assert isinstance(picker, Select)
+        offered = {value: str(prompt) for prompt, value in picker._options
+                   if value is not Select.NULL}
+        assert set(offered) == set(names)
+        for code, prompt in offered.items():
+            assert prompt in {f"{code} {name}" for name in names[code]}, prompt
+
+
+async def test_record_query_results_reached_with_tab_after_ctrl_r(psvc, data):
+    """After ctrl+r (from the form) Tab cycles through the form to the results and back,
+    at 80×24, for a timeline and for records (issue 18, item 12; a regression guard)."""
+    from smsconsole.widgets.paged_table import PagedTable
+
+    app = open_app(psvc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_page(pilot, "F")
+        page = page_of(app, "query")
+        for values, results in (({"phone": data.phones[0]}, "#query-timeline"),
+                                ({"phone": "", "template_code": "SMS_100000004",
+                                  "first": "2026-11-20", "last": "2026-11-20"},
+                                 "#query-records")):
+            await press(pilot, "slash")
+            page.form.set_values(values)
+            await press(pilot, "ctrl+r")
+            target = page.query_one(results)
+            reached = 0
+            for _ in range(12):
+                await press(pilot, "tab")
+                focused = app.focused
+                if focused is target or (isinstance(target, PagedTable)
+                                         and focused in target.query("*")):
+                    reached += 1
+                    assert focused.region.height > 0
+            assert reached >= 1, results

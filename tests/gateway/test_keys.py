@@ -124,3 +124,14 @@ def test_cli_keys(services, admin, db_url, tmp_path):
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
     nobody = cli(["keys", "create", "nobody@example.com"], tmp_path, db_url)
     assert nobody.returncode == 1 and "nobody@example.com" in nobody.stderr
+
+
+def test_the_console_form_reports_every_bad_field_at_once(services, admin):
+    """Both callback URLs and the QPS limit are checked together (issue 18, item 10)."""
+    from smsconsole.services.errors import InvalidFields
+
+    u = f.user(services)
+    with pytest.raises(InvalidFields) as got:
+        services.keys.set_gateway(admin, u.id, "ftp://x/y", "http://x/\x00", "-3")
+    assert [e.field for e in got.value.errors] == ["report_url", "reply_url", "qps"]
+    assert services.keys.customer(u.id).report_url == ""

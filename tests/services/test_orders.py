@@ -115,3 +115,16 @@ def test_order_refusals(services, shop):
         validity_days=90, price="50.00", on_sale=False))
     with refused(services, "error.package.not_on_sale", cls=Conflict):
         services.orders.create(u.id, pkg.id)
+
+
+def test_change_price_reports_every_bad_field_at_once(services, shop):
+    """A bad price and a bad reason are both named in one refusal (issue 18, item 10)."""
+    from smsconsole.services.errors import InvalidFields
+
+    actor, pkg = shop
+    order = services.orders.create(f.user(services).id, pkg.id)
+    with pytest.raises(InvalidFields) as got:
+        services.orders.change_price(actor, order.id, "abc", "x" * 300)
+    assert [(e.field, e.key) for e in got.value.errors] == [
+        ("price", "error.money.invalid"), ("reason", "error.field.too_long")]
+    assert services.orders.get(order.id).amount_fen == 5000

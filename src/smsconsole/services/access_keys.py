@@ -184,10 +184,10 @@ class AccessKeyService:
     def set_gateway(self, actor: Actor, user_id: int, report_url: str, reply_url: str,
                     qps: int | str | None) -> None:
         """The console's form: callback URLs and QPS limit, validated together, one change."""
-        values = dict(report_url=callback_url(report_url, "report_url"),
-                      reply_url=callback_url(reply_url, "reply_url"),
-                      qps_limit=None if qps in (None, "") else v.positive_int(
-                          qps, "qps", maximum=MAX_QPS))
+        values = v.every(report_url=lambda: callback_url(report_url, "report_url"),
+                         reply_url=lambda: callback_url(reply_url, "reply_url"),
+                         qps_limit=lambda: None if qps in (None, "") else v.positive_int(
+                             qps, "qps", maximum=MAX_QPS))
         self._update(actor, user_id, "gateway.settings", **values)
 
     def _update(self, actor: Actor, user_id: int, action: str, **values) -> None:

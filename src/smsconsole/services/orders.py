@@ -270,8 +270,9 @@ class OrderService:
 
     def change_price(self, actor: Actor, order_id: int, new_price, reason: str = "") -> Order:
         """改价: only an unpaid order; old and new price go to the admin log."""
-        new_fen = v.money_fen(new_price, "price")
-        reason = v.text(reason, "reason", max_len=256, required=False)
+        checked = v.every(price=lambda: v.money_fen(new_price, "price"),
+                          reason=lambda: v.text(reason, "reason", max_len=256, required=False))
+        new_fen, reason = checked["price"], checked["reason"]
         with self.ctx.store.session() as s:
             order = s.scalar(select(Order).where(Order.id == order_id).with_for_update())
             if order is None:

@@ -789,7 +789,7 @@ class RiskService:
 
     def release(self, actor: Actor, task_id: int):
         """Send a held task now (its quota was charged when it was held)."""
-        from smsconsole.services.sending import SendService, _Prepared
+        from smsconsole.services.sending import SendService, _Prepared, out_id_nonce
 
         now = self.ctx.clock.now()
         with self.ctx.store.session() as s:
@@ -807,7 +807,7 @@ class RiskService:
             phones = [r.phone for r in rows]
             # The records carry the OutIds their calls will use (sending.out_id_for):
             # the dispatch must use the same nonce for reconciliation to find them.
-            nonce = rows[0].out_id.rsplit(".", 1)[-1] if rows else ""
+            nonce = out_id_nonce(rows[0].out_id) if rows else ""
             adminlog.record(s, self.ctx, actor, "risk.hold.release", target_type="task",
                             target_id=task_id, target=f"{user.account} #{task_id}",
                             detail={"kind": hold.kind, "numbers": len(phones)})

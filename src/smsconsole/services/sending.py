@@ -69,6 +69,11 @@ def out_id_for(task_id: int, call: int, nonce: str) -> str:
     return f"sc{task_id}.{call}.{nonce}"
 
 
+def out_id_nonce(out_id: str) -> str:
+    """The nonce ``out_id_for`` put in an OutId (a task's calls share it)."""
+    return out_id.rsplit(".", 1)[-1]
+
+
 def maybe_sent(exc: Exception) -> bool:
     """Whether a failed send call may have reached the cloud (outcome unknown)."""
     from smsconsole.cloud.errors import CloudError

@@ -3,7 +3,7 @@
 ``install(app)`` mounts it: routes under ``/api/v1``, the OpenAPI document at
 ``/api/openapi.json``, the docs page at ``/api/docs``. Being its own application, its
 ``{"code", "message"}`` errors and body rules do not touch the Aliyun-compatible API.
-The services context is the parent's ``app.state.ctx`` (or the sub-app's own, in tests).
+The services context is the parent's ``app.state.ctx`` (``create_app``'s ``Services``).
 """
 
 from __future__ import annotations

@@ -13,13 +13,14 @@ bearer = HTTPBearer(auto_error=False, description="the token from POST /api/v1/s
 
 
 def context_of(app):
-    """The services context: on the app itself, or on the app the API is mounted in."""
-    ctx = getattr(app.state, "ctx", None)
-    if ctx is None and getattr(app.state, "parent", None) is not None:
-        ctx = getattr(app.state.parent.state, "ctx", None)
-    if ctx is None:
+    """The services context: the ``Services`` that ``create_app`` put on the gateway's
+    app, reached from the REST sub-application through ``state.parent``."""
+    services = getattr(app.state, "ctx", None)
+    if services is None and getattr(app.state, "parent", None) is not None:
+        services = getattr(app.state.parent.state, "ctx", None)
+    if services is None:
         raise RuntimeError("app.state.ctx is not set")
-    return getattr(ctx, "ctx", ctx)  # the gateway keeps the Services facade there
+    return services.ctx
 
 
 def portal(request: Request) -> Portal:

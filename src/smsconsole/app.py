@@ -340,7 +340,10 @@ class ConsoleCommands(Provider):
 class SmsConsoleApp(OrderedKeys, App):
     """Built by ``make_app`` (tests) or ``run_console`` (the command)."""
 
-    CSS_PATH = "app.tcss"
+    # The shell's styles, then each page's and dialog's own (screens/**/<module>.tcss,
+    # beside the module it styles); reusable widgets keep theirs in DEFAULT_CSS.
+    CSS_PATH = ["app.tcss", *sorted(str(p.relative_to(Path(__file__).parent))
+                                    for p in (Path(__file__).parent / "screens").rglob("*.tcss"))]
     TITLE = "smsconsole"
     COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS = [
@@ -602,7 +605,7 @@ class SmsConsoleApp(OrderedKeys, App):
         self.notify(t("app.language_switched"), timeout=2)
 
     def action_help(self) -> None:
-        from smsconsole.screens.dialogs.keys import KeysDialog
+        from smsconsole.screens.dialogs.help_keys import KeysDialog
 
         if isinstance(self.screen, ModalScreen):
             return

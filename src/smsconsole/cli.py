@@ -240,7 +240,7 @@ def cmd_check(args, cfg) -> int:
 
 
 def cmd_sandbox(args, cfg) -> int:
-    from smsconsole.cloud.sandbox.cli import run
+    from smsconsole.cloud.sandbox.command import run
 
     # Only the options given: the sandbox's defaults (its fixed AccessKey pair) stand.
     given = {k: v for k, v in (("keys_dir", args.keys_dir), ("access_key_id", args.access_key_id),

@@ -16,7 +16,7 @@ from alipay.exceptions import AliPayException, AliPayValidationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from smsconsole.cloud.errors import CloudError
+from smsconsole.cloud.cloud_error import CloudError
 from smsconsole.cloud.payments import AlipayClient, format_fen, parse_fen
 from smsconsole.cloud.sandbox import client as sbc
 

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from smsconsole.cloud.errors import CODES, CloudError, explain
+from smsconsole.cloud.cloud_error import CODES, CloudError, explain
 
 SMS_BUSINESS = """OK isv.BUSINESS_LIMIT_CONTROL isv.DAY_LIMIT_CONTROL isv.MONTH_LIMIT_CONTROL
 isv.MOBILE_NUMBER_ILLEGAL isv.MOBILE_COUNT_OVER_LIMIT isv.SMS_TEMPLATE_ILLEGAL

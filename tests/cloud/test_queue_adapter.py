@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from smsconsole.cloud.errors import CloudError
+from smsconsole.cloud.cloud_error import CloudError
 from smsconsole.cloud.queues import ReportQueue, message_type_of
 from smsconsole.cloud.sandbox import client as sbc
 from smsconsole.cloud.sms import SmsClient

@@ -90,7 +90,7 @@ def test_cli_prints_the_contract_lines_and_stops_on_sigterm(tmp_path, keys_dir):
     proc = _python(
         """
         import sys
-        from smsconsole.cloud.sandbox.cli import run
+        from smsconsole.cloud.sandbox.command import run
         sys.exit(run(data_dir=sys.argv[1], keys_dir=sys.argv[2], seed=5))
         """,
         tmp_path, keys_dir,
@@ -132,7 +132,7 @@ def test_cli_refuses_a_served_data_dir(tmp_path, keys_dir):
         proc = _python(
             """
             import sys
-            from smsconsole.cloud.sandbox.cli import run
+            from smsconsole.cloud.sandbox.command import run
             sys.exit(run(data_dir=sys.argv[1], keys_dir=sys.argv[2]))
             """,
             tmp_path, keys_dir,
@@ -161,8 +161,8 @@ def test_cloud_package_does_not_import_textual():
     code = """
         import sys
         import smsconsole.cloud.sms, smsconsole.cloud.queues, smsconsole.cloud.payments
-        import smsconsole.cloud.checks, smsconsole.cloud.errors
-        import smsconsole.cloud.sandbox.server, smsconsole.cloud.sandbox.cli
+        import smsconsole.cloud.checks, smsconsole.cloud.cloud_error
+        import smsconsole.cloud.sandbox.server, smsconsole.cloud.sandbox.command
         import smsconsole.cloud.sandbox.runtime, smsconsole.cloud.sandbox.client
         print(any(m == "textual" or m.startswith("textual.") for m in sys.modules))
         """

@@ -18,7 +18,7 @@ from alibabacloud_tea_openapi.utils_models import Config
 from mns.account import Account
 
 from smsconsole.cloud.sandbox import client as sbc
-from smsconsole.cloud.sandbox.clock import CHINA
+from smsconsole.cloud.sandbox.virtual_clock import CHINA
 
 VERIFY_SIGN, GENERAL_SIGN = "速达验证", "速达科技"
 T_CODE, T_NOTICE, T_PROMO, T_LONG = "SMS_100000001", "SMS_100000004", "SMS_100000005", \

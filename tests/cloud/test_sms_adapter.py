@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 import pytest
 
-from smsconsole.cloud.errors import CloudError
+from smsconsole.cloud.cloud_error import CloudError
 from smsconsole.cloud.retry import RetryPolicy
 from smsconsole.cloud.sandbox import client as sbc
-from smsconsole.cloud.sandbox.clock import CHINA
+from smsconsole.cloud.sandbox.virtual_clock import CHINA
 from smsconsole.cloud.sms import SmsClient
 from smsconsole.cloud.types import APPROVED, REJECTED, REVIEWING
 

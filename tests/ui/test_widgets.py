@@ -24,7 +24,7 @@ from smsconsole.services.errors import Invalid
 from smsconsole.services.paging import Page
 from smsconsole.store.models import ReviewStatus
 from smsconsole.widgets import Column, PagedTable
-from smsconsole.widgets.form import FieldRow
+from smsconsole.widgets.form_view import FieldRow
 from smsconsole.widgets.format import dt, enum_label, fen, mask, num, yuan_to_fen
 from tests.ui.conftest import screen_text, settle
 

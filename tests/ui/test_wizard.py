@@ -16,7 +16,7 @@ from smsconsole.store.models import (
     SystemAuthorization,
     VerificationScenario,
 )
-from smsconsole.widgets.form import FieldRow
+from smsconsole.widgets.form_view import FieldRow
 from tests.ui.conftest import SIZE, build_app, count_rows, settle
 
 STEP1 = {"name": "Zhang San", "company": "Yunding SMS", "email": "Admin@Example.com",

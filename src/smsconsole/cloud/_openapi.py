@@ -26,7 +26,7 @@ from darabonba.exceptions import RetryError
 from darabonba.runtime import RuntimeOptions
 from Tea.exceptions import TeaException, UnretryableException
 
-from .errors import CloudError
+from .cloud_error import CloudError
 from .retry import RetryPolicy
 from .types import AliyunSettings
 

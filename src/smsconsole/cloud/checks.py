@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from .errors import CloudError
+from .cloud_error import CloudError
 from .payments import AlipayClient
 from .queues import ReportQueue
 from .retry import RetryPolicy

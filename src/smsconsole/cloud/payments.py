@@ -24,7 +24,7 @@ from Cryptodome.PublicKey import RSA
 from Cryptodome.Signature import PKCS1_v1_5
 
 from ._openapi import is_loopback
-from .errors import CloudError
+from .cloud_error import CloudError
 from .retry import RetryPolicy
 from .types import AlipaySettings, TradeStatus
 

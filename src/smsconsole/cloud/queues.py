@@ -31,7 +31,7 @@ from mns.mns_exception import (
     MNSServerException,
 )
 
-from .errors import CloudError
+from .cloud_error import CloudError
 from .retry import RetryPolicy
 from .sms import SmsClient
 from .types import AliyunSettings, MnsToken, QueueMessage

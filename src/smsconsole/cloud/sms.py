@@ -30,7 +30,7 @@ from alibabacloud_dysmsapi20170525 import models as m
 from alibabacloud_dysmsapi20170525.client import Client as DysmsClient
 
 from . import _openapi
-from .errors import CloudError
+from .cloud_error import CloudError
 from .retry import RetryPolicy
 from .types import (
     APPROVED,

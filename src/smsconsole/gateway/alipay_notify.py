@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from smsconsole.gateway.rest.deps import context_of
-from smsconsole.gateway.rest.errors import request_lang
+from smsconsole.gateway.rest.problems import request_lang
 from smsconsole.i18n import t
 from smsconsole.services.portal import Portal
 

@@ -1,13 +1,12 @@
 """The console's menus and the page contract (product.md §2).
 
 ``MENU`` lists every page of the left-hand menu, in the manual's order. The app imports
-a page's module only when the page is first opened; while a module does not exist yet
-the entry shows ``screens.placeholder.PlaceholderPage`` ("coming").
+a page's module only when the page is first opened.
 
 Writing a page (one module per menu, ``screens/<module>.py``)
 ------------------------------------------------------------
-* Subclass ``smsconsole.screens.base.MenuPage`` (a Container) under the class name given
-  here. The shell builds it as ``cls(services, actor, entry=entry)`` and mounts it in the
+* Subclass ``smsconsole.screens.base.MenuPage`` (a Container), in ``screens/<page id>.py``,
+  and add its ``MenuEntry`` with a loader function here. The shell builds it as ``cls(services, actor, entry=entry)`` and mounts it in the
   content area; it is dropped (unmounted) at log out.
 * ``compose()`` yields the page's widgets: usually a ``widgets.PagedTable`` (a keyset page
   at a time, fetched in a thread) and, for actions, dialogs from ``screens.dialogs``
@@ -48,46 +47,141 @@ first paint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class MenuEntry:
     """One page of the menu: ``key`` opens it from anywhere, ``label_key`` is its catalog
-    key, ``module``/``cls`` where the page class lives, ``group_key`` the catalog key of
+    key, ``page`` returns its class (``screens/<id>.py``), ``group_key`` the catalog key of
     the menu group it sits under (None at top level)."""
 
     id: str
     key: str
     label_key: str
-    module: str
-    cls: str
+    page: Callable[[], type]
     group_key: str | None = None
 
 
-_S = "smsconsole.screens."
+# Each page module is imported when its page is first opened, not at start-up: importing
+# all sixteen (and what they import) would add to the time to the login form
+# (bench: console.launch_to_login_drawn). Hence the small functions below.
+
+
+def _home() -> type:
+    from smsconsole.screens.home import HomePage
+
+    return HomePage
+
+
+def _site() -> type:
+    from smsconsole.screens.site import SiteConfigPage
+
+    return SiteConfigPage
+
+
+def _access() -> type:
+    from smsconsole.screens.access import AliyunAccessPage
+
+    return AliyunAccessPage
+
+
+def _payment() -> type:
+    from smsconsole.screens.payment import PaymentConfigPage
+
+    return PaymentConfigPage
+
+
+def _users() -> type:
+    from smsconsole.screens.users import UsersPage
+
+    return UsersPage
+
+
+def _signatures() -> type:
+    from smsconsole.screens.signatures import SignaturesPage
+
+    return SignaturesPage
+
+
+def _templates() -> type:
+    from smsconsole.screens.templates import TemplatesPage
+
+    return TemplatesPage
+
+
+def _packages() -> type:
+    from smsconsole.screens.packages import PackagesPage
+
+    return PackagesPage
+
+
+def _orders() -> type:
+    from smsconsole.screens.orders import OrdersPage
+
+    return OrdersPage
+
+
+def _finance() -> type:
+    from smsconsole.screens.finance import FinancePage
+
+    return FinancePage
+
+
+def _tasks() -> type:
+    from smsconsole.screens.tasks import SendTasksPage
+
+    return SendTasksPage
+
+
+def _records() -> type:
+    from smsconsole.screens.records import SendRecordsPage
+
+    return SendRecordsPage
+
+
+def _stats() -> type:
+    from smsconsole.screens.stats import StatisticsPage
+
+    return StatisticsPage
+
+
+def _query() -> type:
+    from smsconsole.screens.query import RecordQueryPage
+
+    return RecordQueryPage
+
+
+def _risk() -> type:
+    from smsconsole.screens.risk import RiskControlPage
+
+    return RiskControlPage
+
+
+def _adminlog() -> type:
+    from smsconsole.screens.adminlog import AdminLogPage
+
+    return AdminLogPage
+
 
 MENU: list[MenuEntry] = [
-    MenuEntry("home", "1", "menu.home", _S + "home", "HomePage"),
-    MenuEntry("site", "C", "menu.site", _S + "site_config", "SiteConfigPage", "menu.group.init"),
-    MenuEntry("access", "A", "menu.access", _S + "aliyun_access", "AliyunAccessPage",
-              "menu.group.init"),
-    MenuEntry("payment", "P", "menu.payment", _S + "payment_config", "PaymentConfigPage",
-              "menu.group.init"),
-    MenuEntry("users", "2", "menu.users", _S + "users", "UsersPage"),
-    MenuEntry("signatures", "3", "menu.signatures", _S + "signatures", "SignaturesPage"),
-    MenuEntry("templates", "4", "menu.templates", _S + "templates", "TemplatesPage"),
-    MenuEntry("packages", "5", "menu.packages", _S + "packages", "PackagesPage"),
-    MenuEntry("orders", "6", "menu.orders", _S + "orders", "OrdersPage"),
-    MenuEntry("finance", "7", "menu.finance", _S + "finance", "FinancePage"),
-    MenuEntry("tasks", "8", "menu.tasks", _S + "send_tasks", "SendTasksPage", "menu.group.sending"),
-    MenuEntry("records", "9", "menu.records", _S + "send_records", "SendRecordsPage",
-              "menu.group.sending"),
-    MenuEntry("stats", "0", "menu.stats", _S + "statistics", "StatisticsPage", "menu.group.stats"),
-    MenuEntry("query", "F", "menu.query", _S + "record_query", "RecordQueryPage",
-              "menu.group.stats"),
-    MenuEntry("risk", "R", "menu.risk", _S + "risk_control", "RiskControlPage"),
-    MenuEntry("adminlog", "L", "menu.adminlog", _S + "admin_log", "AdminLogPage"),
+    MenuEntry("home", "1", "menu.home", _home),
+    MenuEntry("site", "C", "menu.site", _site, "menu.group.init"),
+    MenuEntry("access", "A", "menu.access", _access, "menu.group.init"),
+    MenuEntry("payment", "P", "menu.payment", _payment, "menu.group.init"),
+    MenuEntry("users", "2", "menu.users", _users),
+    MenuEntry("signatures", "3", "menu.signatures", _signatures),
+    MenuEntry("templates", "4", "menu.templates", _templates),
+    MenuEntry("packages", "5", "menu.packages", _packages),
+    MenuEntry("orders", "6", "menu.orders", _orders),
+    MenuEntry("finance", "7", "menu.finance", _finance),
+    MenuEntry("tasks", "8", "menu.tasks", _tasks, "menu.group.sending"),
+    MenuEntry("records", "9", "menu.records", _records, "menu.group.sending"),
+    MenuEntry("stats", "0", "menu.stats", _stats, "menu.group.stats"),
+    MenuEntry("query", "F", "menu.query", _query, "menu.group.stats"),
+    MenuEntry("risk", "R", "menu.risk", _risk),
+    MenuEntry("adminlog", "L", "menu.adminlog", _adminlog),
 ]
 
 # 安全退出: not a page; the menu's last line.
@@ -106,25 +200,8 @@ def entry(page_id: str) -> MenuEntry:
 
 
 def load_page_class(item: MenuEntry) -> type:
-    """The page class of an entry; ``PlaceholderPage`` while its module is not written.
-
-    Only a missing module (or class) falls back: an error inside an existing page module
-    propagates, so a broken page is noticed rather than hidden.
-    """
-    import importlib
-
-    try:
-        module = importlib.import_module(item.module)
-    except ModuleNotFoundError as exc:
-        if exc.name != item.module:
-            raise
-        module = None
-    cls = getattr(module, item.cls, None) if module is not None else None
-    if cls is None:
-        from smsconsole.screens.placeholder import PlaceholderPage
-
-        return PlaceholderPage
-    return cls
+    """The page class of an entry (its module imported on first use)."""
+    return item.page()
 
 
 __all__ = ["MenuEntry", "MENU", "LOGOUT_KEY", "LOGOUT_LABEL_KEY", "HOME", "entry",

@@ -145,7 +145,7 @@ class UsersPage(MenuPage):
                          on_done=lambda risk: self._show_detail(row, risk))
 
     def _show_detail(self, row, risk) -> None:
-        from smsconsole.screens.risk_control import customer_pairs
+        from smsconsole.screens.risk import customer_pairs
 
         pairs: list[tuple[str, Any]] = [
             ("users.col.account", row.account), ("users.col.name", row.name),
@@ -178,7 +178,7 @@ class UsersPage(MenuPage):
                                           account=row.account), chosen)
 
     def _limits(self, row) -> None:
-        from smsconsole.screens.risk_control import edit_limits
+        from smsconsole.screens.risk import edit_limits
 
         edit_limits(self, row)
 

@@ -21,7 +21,7 @@ from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Static
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.widgets.check_labels import check_label
-from smsconsole.widgets.form import Field, FormView, Section
+from smsconsole.widgets.form_view import Field, FormView, Section
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
 

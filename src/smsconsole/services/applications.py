@@ -200,7 +200,7 @@ class _ApplicationService:
 
     def submit(self, actor: Actor, app_id: int) -> object:
         """Send a pending application to Aliyun for review."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         with self.ctx.store.read() as s:
             app = self._get(s, app_id, lock=False)
@@ -227,7 +227,7 @@ class _ApplicationService:
 
     def sync(self, actor: Actor, app_id: int) -> ReviewStatus:
         """Ask Aliyun for the review result of one in-review application."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         with self.ctx.store.read() as s:
             app = self._get(s, app_id, lock=False)
@@ -261,7 +261,7 @@ class _ApplicationService:
                  only: list[int] | None = None) -> SyncResult:
         """Sync every in-review application (or those of ``only`` still in review);
         ``progress(done, total)`` after each one."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         stmt = select(self.model.id).where(self.model.status == ReviewStatus.IN_REVIEW)
         if only is not None:
@@ -340,7 +340,7 @@ class SignatureService(_ApplicationService):
 
     def lookup(self, name: str):
         """What Aliyun says of a signature (SignInfo), or NotFound."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         name = v.text(name, "name", min_len=2, max_len=12)
         try:
@@ -423,7 +423,7 @@ class TemplateService(_ApplicationService):
 
     def lookup(self, code: str):
         """What Aliyun says of a template CODE (TemplateInfo), or NotFound."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         code = v.text(code, "code", max_len=64)
         try:

@@ -100,7 +100,7 @@ class CodeService:
         trip to the SMS API (a QuerySendDetails, which sends nothing), the same row update
         and the same error when the API fails — so that neither the answer nor how long
         it takes tells whether the phone is registered."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         sc = self._scenario(row_id, scenario)
         try:
@@ -113,7 +113,7 @@ class CodeService:
         return CodeRequest(row_id, False, "")
 
     def _send(self, row_id: int, phone: str, scenario: str, code: str) -> CodeRequest:
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         sc = self._scenario(row_id, scenario)
         try:

@@ -341,7 +341,7 @@ class OrderService:
         if order.status != OrderStatus.UNPAID:
             raise Conflict("error.order.not_unpaid", order_no=order.order_no,
                            status=order.status)
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         try:
             trade = self.cloud.alipay().query_trade(order.order_no)

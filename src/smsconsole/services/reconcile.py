@@ -138,7 +138,7 @@ class Reconciler:
 
     def settle(self, settle_after: timedelta = SETTLE_AFTER) -> ReconcileResult:
         """Ask the cloud about each call with unknown records and settle them."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
 
         result = ReconcileResult()
         calls, total = self._calls(settle_after)

@@ -76,7 +76,7 @@ def out_id_nonce(out_id: str) -> str:
 
 def maybe_sent(exc: Exception) -> bool:
     """Whether a failed send call may have reached the cloud (outcome unknown)."""
-    from smsconsole.cloud.errors import CloudError
+    from smsconsole.cloud.cloud_error import CloudError
 
     if not isinstance(exc, CloudError):
         return True  # not a refusal we understand: ask the cloud rather than refund
@@ -285,7 +285,7 @@ class SendService:
     # --- the cloud call ------------------------------------------------------------------
 
     def _dispatch(self, task_id: int, p: _Prepared, now: datetime, nonce: str) -> SendOutcome:
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
         from smsconsole.services.reports import apply_pending_for
 
         params = json.loads(p.params_json) or None

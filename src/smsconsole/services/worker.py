@@ -327,7 +327,7 @@ class ReportWorker:
 
     def run_queue(self, kind: str, *, once: bool = False, deadline: float | None = None) -> None:
         """Consume one queue until stopped (or, with ``once``, until it is empty)."""
-        from smsconsole.cloud.errors import CloudError
+        from smsconsole.cloud.cloud_error import CloudError
         from smsconsole.services.errors import CloudFailure
 
         backoff = Backoff()

@@ -186,7 +186,7 @@ async def open_page(pilot, page_id: str):
 
 def field_error(app, name: str) -> str:
     """The error shown under a field of the form on top ("" when none)."""
-    from smsconsole.widgets.form import FormView
+    from smsconsole.widgets.form_view import FormView
 
     row = app.screen.query_one(FormView).row(name)
     assert row is not None, name
@@ -195,7 +195,7 @@ def field_error(app, name: str) -> str:
 
 def form_error(app) -> str:
     """The message at the top of the form on top ("" when none)."""
-    from smsconsole.widgets.form import FormView
+    from smsconsole.widgets.form_view import FormView
 
     form = app.screen.query_one(FormView)
     return str(form.query_one(".form--error").render()) if form.has_class("-has-error") else ""
@@ -203,7 +203,7 @@ def form_error(app) -> str:
 
 async def fill(pilot, values: dict) -> None:
     """Set fields of the form on top (CJK text cannot be typed by Pilot)."""
-    from smsconsole.widgets.form import FormView
+    from smsconsole.widgets.form_view import FormView
 
     pilot.app.screen.query_one(FormView).set_values(values)
     await pilot.pause()

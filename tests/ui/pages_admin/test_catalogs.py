@@ -16,9 +16,7 @@ from smsconsole.i18n import load_catalog
 
 SRC = Path(smsconsole.__file__).parent
 PAGES = ("site", "access", "payment", "users", "signatures", "templates", "packages")
-MODULES = [SRC / "screens" / f"{m}.py" for m in ("site_config", "aliyun_access",
-                                                  "payment_config", "users", "signatures",
-                                                  "templates", "packages")]
+MODULES = [SRC / "screens" / f"{m}.py" for m in PAGES]
 MODULES += sorted((SRC / "screens" / "dialogs").glob("users_*.py"))
 MODULES += [SRC / "screens" / "dialogs" / f"{m}.py" for m in ("signatures_assign",
                                                              "access_form")]
@@ -28,7 +26,7 @@ PREFIXED = re.compile(r"""f["'](key\.)?\{(?:p|self\.prefix|self\.p|prefix|self\.
                       r"""\.([a-z0-9_.]+)["']""")
 PREFIXES = {"signatures_assign.py": ("signatures", "templates"),
             "signatures.py": ("signatures", "templates"),
-            "site_config.py": ("access", "payment")}
+            "site.py": ("access", "payment")}
 # Binding ids: their label is ``key.<id>``.
 BINDING = re.compile(r"""keybind\(\s*["'][^"']*["']\s*,\s*["'][^"']*["']\s*,\s*"""
                      r"""f?["']([^"']+)["']""")

@@ -100,7 +100,7 @@ async def press(pilot, *keys: str) -> None:
 
 def form_error(app, name: str) -> str:
     """The error shown under a field of the open form ("" when none)."""
-    from smsconsole.widgets.form import FieldRow
+    from smsconsole.widgets.form_view import FieldRow
 
     for row in app.screen.query(FieldRow):
         if row.spec.name == name:

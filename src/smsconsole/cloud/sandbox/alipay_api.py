@@ -26,11 +26,11 @@ import urllib.request
 from decimal import Decimal, InvalidOperation
 
 from . import signing
-from .clock import china_str, real_ms
 from .faults import Fault
 from .httpbase import Request, Response
 from .state import SandboxState
 from .store import next_counter
+from .virtual_clock import china_str, real_ms
 
 SELLER_ID = "2088000000000001"
 BUYER_ID = "2088102177846875"

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import outcomes
-from .clock import Clock
 from .config import SandboxConfig
 from .store import Store, next_counter
+from .virtual_clock import Clock
 
 SIGN_VERIFICATION, SIGN_GENERAL = 0, 1
 T_VERIFICATION, T_NOTIFICATION, T_PROMOTION, T_INTERNATIONAL = 0, 1, 2, 3

@@ -24,9 +24,9 @@ from urllib.parse import parse_qsl
 
 from .alipay_api import AlipayApi
 from .catalog import APPROVED, REJECTED, REVIEWING
-from .clock import china_str, real_ms
 from .httpbase import Request, Response
 from .state import SandboxState
+from .virtual_clock import china_str, real_ms
 
 _STATUS = {REVIEWING: "reviewing", APPROVED: "approved", REJECTED: "rejected", 10: "cancelled"}
 _TTYPE = {0: "verification", 1: "notification", 2: "promotion", 3: "international"}

@@ -20,11 +20,11 @@ from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from . import signing
-from .clock import real_ms
 from .faults import Fault
 from .httpbase import Request, Response
 from .mq import QueueError, Received
 from .state import SandboxState
+from .virtual_clock import real_ms
 
 NS = "http://mns.aliyuncs.com/doc/v1/"
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'

@@ -14,9 +14,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .clock import real_ms
 from .signing import mns_body_md5
 from .store import QUEUE_DEFAULTS, Store, handle_rowid, new_handle, next_counter
+from .virtual_clock import real_ms
 
 
 @dataclass(frozen=True)

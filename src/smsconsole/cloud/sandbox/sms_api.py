@@ -29,11 +29,11 @@ from .catalog import (
     Sign,
     Template,
 )
-from .clock import CHINA, china_day_start_ms, china_str, parse_yyyymmdd, real_ms
 from .faults import Fault
 from .httpbase import Request, Response
 from .state import SandboxState
 from .store import next_counter
+from .virtual_clock import CHINA, china_day_start_ms, china_str, parse_yyyymmdd, real_ms
 
 HOST_ID = "dysmsapi.aliyuncs.com"
 MAX_SKEW_S = 15 * 60

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from smsconsole.cloud.acs_signing import NonceCache
 
 from .catalog import Catalog
-from .clock import Clock
 from .config import SandboxConfig
 from .faults import Faults
 from .keys import AlipayKeys
 from .mq import QueueEngine
 from .store import Store
+from .virtual_clock import Clock
 
 
 @dataclass

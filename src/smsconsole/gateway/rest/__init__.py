@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .customer import router as customer_router
-from .errors import install_handlers
+from .problems import install_handlers
 from .routes import router
 
 API_PREFIX = "/api"

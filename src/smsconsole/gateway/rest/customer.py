@@ -20,7 +20,7 @@ from smsconsole.services.errors import CloudFailure, NotFound, ServiceError
 
 from . import schemas as m
 from .deps import current_user
-from .errors import ERROR_RESPONSES, request_lang, status_of
+from .problems import ERROR_RESPONSES, request_lang, status_of
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, tags=["gateway"])
 

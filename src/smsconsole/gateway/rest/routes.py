@@ -13,7 +13,7 @@ from smsconsole.store.models import Order, Signature, Template
 
 from . import schemas as m
 from .deps import client_ip, current_user, portal
-from .errors import ERROR_RESPONSES
+from .problems import ERROR_RESPONSES
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 MAX_ID = 2**31 - 1

@@ -10,9 +10,9 @@
 from smsconsole.screens.dialogs.confirm import ConfirmDialog
 from smsconsole.screens.dialogs.detail import DetailDialog
 from smsconsole.screens.dialogs.form import FormDialog
-from smsconsole.screens.dialogs.keys import KeysDialog
+from smsconsole.screens.dialogs.help_keys import KeysDialog
 from smsconsole.screens.dialogs.progress import Progress, ProgressDialog
-from smsconsole.widgets.form import Field, Section
+from smsconsole.widgets.form_view import Field, Section
 
 __all__ = ["ConfirmDialog", "DetailDialog", "FormDialog", "KeysDialog", "ProgressDialog",
            "Progress", "Field", "Section"]

@@ -20,7 +20,7 @@ from smsconsole.screens.dialogs.users_common import checks_text
 from smsconsole.services.errors import ServiceError
 from smsconsole.store.enums import QueueMode
 from smsconsole.widgets.check_labels import check_label, field_label
-from smsconsole.widgets.form import Field, FormItem, Section
+from smsconsole.widgets.form_view import Field, FormItem, Section
 from smsconsole.widgets.labels import keybind
 
 SCENARIOS = ("register", "reset_password", "change_phone")  # as cloud.types.SCENARIOS

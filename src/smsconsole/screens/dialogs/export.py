@@ -33,7 +33,7 @@ from textual.widgets import Select
 from smsconsole.i18n import get_lang, t
 from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.screens.dialogs.progress import Progress, ProgressDialog
-from smsconsole.widgets.form import Field, FormView
+from smsconsole.widgets.form_view import Field, FormView
 from smsconsole.widgets.labels import Tr
 
 if TYPE_CHECKING:

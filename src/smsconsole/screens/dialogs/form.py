@@ -29,7 +29,7 @@ from textual.widgets import Button, Footer
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
-from smsconsole.widgets.form import FormItem, FormView
+from smsconsole.widgets.form_view import FormItem, FormView
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ def status_text(record: Any) -> str:
 
 def code_pairs(code: str, message: str = "") -> list[tuple[str, Any]]:
     """The code, its meaning and the advice, for a detail view."""
-    from smsconsole.cloud.errors import explain
+    from smsconsole.cloud.cloud_error import explain
 
     if not code:
         return []

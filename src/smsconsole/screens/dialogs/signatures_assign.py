@@ -26,7 +26,7 @@ from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.users_applications import kind_label
 from smsconsole.screens.dialogs.users_common import pairs_table
 from smsconsole.store.enums import SignType
-from smsconsole.widgets.form import Field, FormView
+from smsconsole.widgets.form_view import Field, FormView
 from smsconsole.widgets.labels import Tr, keybind, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
 

@@ -13,7 +13,7 @@ from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.screens.dialogs.users_common import confirm
 from smsconsole.screens.dialogs.users_holdings import UserListDialog
 from smsconsole.store.enums import KeyStatus
-from smsconsole.widgets.form import Field
+from smsconsole.widgets.form_view import Field
 from smsconsole.widgets.format import dt, enum_label
 from smsconsole.widgets.labels import keybind
 

@@ -19,7 +19,7 @@ from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.store.enums import HoldingSource, HoldingStatus
-from smsconsole.widgets.form import Field
+from smsconsole.widgets.form_view import Field
 from smsconsole.widgets.format import dt, enum_label, num
 from smsconsole.widgets.format import valid_through as format_valid_through
 from smsconsole.widgets.grid import Grid

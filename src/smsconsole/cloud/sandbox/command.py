@@ -67,5 +67,5 @@ def run(
     return 0
 
 
-if __name__ == "__main__":  # python -m smsconsole.cloud.sandbox.cli [data_dir]
+if __name__ == "__main__":  # python -m smsconsole.cloud.sandbox.command [data_dir]
     raise SystemExit(run(data_dir=sys.argv[1] if len(sys.argv) > 1 else "."))

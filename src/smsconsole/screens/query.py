@@ -26,7 +26,7 @@ from smsconsole.screens.dialogs import DetailDialog
 from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_detail import show_record
 from smsconsole.screens.dialogs.records_filters import check_range, enum_choices, parse_day
-from smsconsole.screens.send_records import COLUMNS as RECORD_COLUMNS
+from smsconsole.screens.records import COLUMNS as RECORD_COLUMNS
 from smsconsole.services.errors import Invalid
 from smsconsole.services.records import RecordFilter
 from smsconsole.store.enums import DeliveryStatus

@@ -25,7 +25,7 @@ from smsconsole.screens.dialogs.access_form import (
     check_label,
 )
 from smsconsole.screens.dialogs.users_common import memory_page, palette_commands
-from smsconsole.screens.site_config import SettingsPage, SettingsView
+from smsconsole.screens.site import SettingsPage, SettingsView
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import enum_label, yes_no
 from smsconsole.widgets.labels import Tr

@@ -23,7 +23,7 @@ DEFAULT_DIR = Path("/tmp/smsconsole-big")
 DEFAULT_DB = DEFAULT_DIR / "smsconsole.db"
 ADMIN_EMAIL = "bench@example.com"
 ADMIN_PHONE = "13800138000"
-ADMIN_PASSWORD = "Secret123"
+ADMIN_PASSWORD = "Bench2026secret"
 FULL_MESSAGES = 10_000_000
 
 

@@ -1,7 +1,7 @@
 """A big platform history for the scale benchmark (issue 9).
 
 Builds the schema through our migrations, sets the console up (admin ``bench@example.com``
-/ ``Secret123``, through the services), then bulk-loads a year of activity ending now —
+/ ``Bench2026secret``, through the services), then bulk-loads a year of activity ending now —
 raw ``sqlite3`` ``executemany`` on SQLite, ``COPY`` on PostgreSQL, never the per-row
 service path — with N messages (default 10,000,000):
 

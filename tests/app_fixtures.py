@@ -1,20 +1,34 @@
-"""UI fixtures: the app built by ``make_app`` on a fresh SQLite file, a fixed clock,
-seeded data, one terminal size for every test and snapshot."""
+"""The console's fixtures (a pytest plugin, registered in ``tests/conftest.py``): the
+``async def`` test runner, English by default, the app's services on a fresh SQLite file,
+and the seeded databases.
+
+Seeded databases, one mechanism: a dataset is built once per test session, through the
+services, into a SQLite file (``seeded``), and each test gets services on a fresh copy
+of that file (``services_on``) — every test starts from the same data without paying for
+the seeding. Two datasets, because their data differ:
+
+- ``seed`` / ``admin_services`` (``tests/seeds/admin.py``): five users, packages, an
+  order, signatures and templates in every review state, on the session's sandbox;
+- ``data`` / ``psvc`` (``tests/seeds/traffic.py``): two weeks of real sending through
+  the SDK, the sandbox and the report worker, on a sandbox of its own with a fixed seed.
+
+The app factory and the helpers tests call are in ``tests/helpers.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from datetime import timedelta
+import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from smsconsole.config import AppConfig
+from smsconsole.clock import FixedClock
 from smsconsole.i18n import set_lang
-from tests.conftest import make_services
-
-SIZE = (120, 36)
+from tests.conftest import fresh_sqlite, make_services
+from tests.seeds import admin, traffic
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -43,121 +57,76 @@ def ui_services(sqlite_url, tmp_path, clock):
     svc.close()
 
 
-def ui_config(tmp_path: Path, db_url: str, lang: str = "en", **extra) -> AppConfig:
-    cfg = AppConfig(data_dir=tmp_path, db_url=db_url, lang=lang,
-                    config_file=tmp_path / "config.toml", refresh_seconds=3600)
-    for key, value in extra.items():
-        setattr(cfg, key, value)
-    return cfg
+# --- seeded databases ----------------------------------------------------------------------
 
 
-def build_app(services, lang: str = "en", **extra):
-    """The app as the command builds it, on the test's services (no report worker)."""
-    from smsconsole.app import make_app
-
-    data_dir = Path(services.ctx.data_dir)
-    cfg = ui_config(data_dir, str(services.store.engine.url), lang, **extra)
-    app = make_app(services, cfg, clock=services.ctx.clock, start_worker=False)
-    app.animation_level = "none"
-    return app
-
-
-def seed(services):
-    """A platform with an admin, users, quota, applications in every status, and today's
-    and this month's send counts."""
-    from smsconsole.services import rollups
-    from smsconsole.store.models import ReviewStatus
-    from tests import factories
-
-    actor = factories.set_up(services)
-    clock = services.ctx.clock
-    users = [factories.user(services, account=f"acct{i:02d}", name=f"用户{i}",
-                            company=f"云顶{i}号公司") for i in range(1, 5)]
-    factories.quota(services, actor, users[0].id, 5000)
-    factories.quota(services, actor, users[1].id, 60, days=5)
-    from smsconsole.store.models import SmsType
-
-    factories.quota(services, actor, users[2].id, 20000, SmsType.PROMOTION)
-    factories.quota(services, actor, users[3].id, 1000, SmsType.VERIFICATION, days=3)
-    statuses = [ReviewStatus.PENDING, ReviewStatus.PENDING, ReviewStatus.IN_REVIEW,
-                ReviewStatus.APPROVED, ReviewStatus.REJECTED]
-    from smsconsole.store.models import Signature, SignType, Template
-
-    now = clock.now()
-    with services.store.session() as s:
-        for i, st in enumerate(statuses):
-            s.add(Signature(user_id=users[i % 4].id, name=f"签名{i}", sign_type=SignType.GENERAL,
-                            status=st, applied_at=now - timedelta(hours=i)))
-            s.add(Template(user_id=users[i % 4].id, name=f"模板{i}", code=f"SMS_{i:06d}",
-                           sms_type=SmsType.NOTIFICATION, content="您的验证码${code}",
-                           status=st, applied_at=now - timedelta(hours=i)))
-        today = clock.today()
-        rollups.bump(s, [
-            (today, users[0].id, "签名3", "SMS_000003", "notification",
-             {"total": 120, "delivered": 100, "failed": 8, "segments": 130}),
-            (today - timedelta(days=3), users[0].id, "签名3", "SMS_000003", "notification",
-             {"total": 1000, "delivered": 950, "failed": 30, "segments": 1100}),
-        ])
-    return actor
+def seeded(tmp_path_factory, sqlite_template, name: str, now: datetime, sandbox, build):
+    """Build a dataset once: ``build(services, clock)`` on a fresh migrated SQLite file,
+    the clock at ``now``; returns (the file, what ``build`` returned)."""
+    directory = tmp_path_factory.mktemp(name)
+    url = fresh_sqlite(sqlite_template, directory)
+    clock = FixedClock(now)
+    services = make_services(url, directory, clock, sandbox)
+    try:
+        data = build(services, clock)
+    finally:
+        services.close()
+    return directory / "smsconsole.db", data
 
 
-async def settle(pilot, rounds: int = 6) -> None:
-    """Let workers finish and their results land (thread workers call back to the UI,
-    which may start more work: repeat until nothing runs)."""
-    app = pilot.app
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
-            return
+def services_on(seeded_db, tmp_path: Path, clock, sandbox):
+    """Services on a fresh copy of a seeded database (a generator for a fixture)."""
+    path = tmp_path / "smsconsole.db"
+    shutil.copyfile(seeded_db[0], path)
+    services = make_services(f"sqlite:///{path}", tmp_path, clock, sandbox)
+    yield services
+    services.close()
 
 
-async def type_into(pilot, text: str) -> None:
-    """Type into the focused input (non-ASCII through the input's own API)."""
-    if text.isascii():
-        await pilot.press(*text)
-    else:
-        pilot.app.focused.insert_text_at_cursor(text)
-        await pilot.pause()
+# The admin pages' dataset, on the session's sandbox.
+
+@pytest.fixture(scope="session")
+def admin_seed(tmp_path_factory, sqlite_template, sandbox):
+    return seeded(tmp_path_factory, sqlite_template, "admin-seed", admin.NOW, sandbox,
+                  admin.build)
 
 
-async def log_in(pilot, login: str = "admin@example.com", password: str = "Secret#2026pass") -> None:
-    from textual.widgets import Input
-
-    screen = pilot.app.screen
-    screen.query_one("#login-id", Input).value = login
-    screen.query_one("#login-password", Input).value = password
-    screen.query_one("#login-password", Input).focus()
-    await pilot.press("enter")
-    await settle(pilot)
+@pytest.fixture
+def seed(admin_seed) -> admin.Seed:
+    return admin_seed[1]
 
 
-def count_rows(services, model) -> int:
-    from sqlalchemy import func, select
+@pytest.fixture
+def admin_services(admin_seed, tmp_path, clock, sandbox):
+    """Services on a fresh copy of the admin dataset, wired to the session sandbox."""
+    yield from services_on(admin_seed, tmp_path, clock, sandbox)
 
-    with services.store.read() as s:
-        return s.scalar(select(func.count()).select_from(model))
+
+# The data pages' dataset, on a sandbox of its own (a fresh state and a fixed seed: the
+# same data every run).
+
+@pytest.fixture(scope="session")
+def pages_sandbox(tmp_path_factory):
+    from smsconsole.cloud.sandbox.server import Sandbox
+
+    box = Sandbox(tmp_path_factory.mktemp("pages-cloud"), config=dict(traffic.SANDBOX_CONFIG))
+    box.start()
+    yield box
+    box.stop()
 
 
-def screen_text(app) -> str:
-    """What the terminal shows, as plain text (from the SVG screenshot; wide characters
-    take two cells)."""
-    import html
-    import re
+@pytest.fixture(scope="session")
+def pages_template(tmp_path_factory, sqlite_template, pages_sandbox):
+    return seeded(tmp_path_factory, sqlite_template, "pages-data", traffic.NOW, pages_sandbox,
+                  lambda services, clock: traffic.build(services, pages_sandbox.endpoints))
 
-    from rich.cells import cell_len
 
-    svg = app.export_screenshot()
-    rows: dict[int, list[tuple[int, str]]] = {}
-    pattern = r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)" textLength="[\d.]+"[^>]*>(.*?)</text>'
-    for match in re.finditer(pattern, svg, re.S):
-        x, y = float(match.group(1)), float(match.group(2))
-        text = html.unescape(match.group(3)).replace("\xa0", " ").rstrip("\n")
-        rows.setdefault(round((y - 20) / 24.4), []).append((round(x / 12.2), text))
-    lines = []
-    for row in range(max(rows, default=-1) + 1):
-        line = ""
-        for col, text in sorted(rows.get(row, [])):
-            line += " " * max(0, col - cell_len(line)) + text
-        lines.append(line.rstrip())
-    return "\n".join(lines)
+@pytest.fixture
+def data(pages_template) -> traffic.Dataset:
+    return pages_template[1]
+
+
+@pytest.fixture
+def psvc(pages_template, pages_sandbox, tmp_path):
+    """Services on a fresh copy of the data pages' dataset, at the dataset's 'now'."""
+    yield from services_on(pages_template, tmp_path, FixedClock(traffic.NOW), pages_sandbox)

@@ -13,12 +13,13 @@ from smsconsole.screens import MENU, MenuEntry
 from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs.help_keys import KeysDialog
 from smsconsole.widgets import PagedTable
-from tests.app_fixtures import SIZE, build_app, log_in, seed, settle
+from tests.helpers import SIZE, build_app, log_in, settle
+from tests.seeds.shell import seed_shell
 
 
 @pytest.fixture
 def seeded(ui_services):
-    seed(ui_services)
+    seed_shell(ui_services)
     return ui_services
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tests.app_fixtures import SIZE, build_app, settle
+from tests.helpers import SIZE, build_app, settle
 
 
 async def test_wizard_inputs_are_visible(ui_services):

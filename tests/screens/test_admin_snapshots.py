@@ -19,16 +19,7 @@ from pytest_textual_snapshot import SVGImageExtension
 from textual.widgets import DataTable, Input, TextArea
 
 from smsconsole.store.models import ReviewStatus
-from tests.seeds.admin import (
-    SIZE,
-    Text,
-    fill,
-    open_page,
-    press,
-    running,
-    select_row,
-    settle,
-)
+from tests.helpers import SIZE, Text, build_app, fill, open_page, press, select_row, settle
 
 Step = Callable[..., Awaitable[None]]
 
@@ -116,7 +107,7 @@ async def walk(pilot, snapshot, page_id: str, forms: list[tuple[str, Step, tuple
 
 
 async def test_users(admin_services, seed, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await walk(pilot, svg_snapshot, "users", [
             ("detail", on_row(lambda r: r.account == "acct04", "enter"), ("escape",)),
@@ -132,7 +123,7 @@ async def test_users(admin_services, seed, svg_snapshot):
 
 
 async def test_signatures(admin_services, seed, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
 
     async def assign(pilot, page) -> None:
         await press(pilot, "a", Text("acct05"), "enter")
@@ -150,7 +141,7 @@ async def test_signatures(admin_services, seed, svg_snapshot):
 
 
 async def test_templates(admin_services, seed, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
 
     async def assign(pilot, page) -> None:
         await press(pilot, "a", Text("acct02"), "enter", Text("SMS_100000006"), "ctrl+s")
@@ -163,7 +154,7 @@ async def test_templates(admin_services, seed, svg_snapshot):
 
 
 async def test_packages(admin_services, seed, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await walk(pilot, svg_snapshot, "packages", [
             ("detail", on_row(lambda p: p.name == "通知短信包 1万条", "enter"), ("escape",)),
@@ -175,13 +166,13 @@ async def test_packages(admin_services, seed, svg_snapshot):
 
 
 async def test_site(admin_services, seed, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await walk(pilot, svg_snapshot, "site", [("edit", keys("e"), ("escape",))])
 
 
 async def test_access(admin_services, seed, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await walk(pilot, svg_snapshot, "access", [
             ("edit", keys("e"), ("escape",)),
@@ -195,7 +186,7 @@ SHOWN_PUBLIC_KEY = ("-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8
 
 
 async def test_payment(admin_services, seed, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
 
     async def edit(pilot, page) -> None:
         await press(pilot, "e")

@@ -8,7 +8,7 @@ import threading
 from textual.app import App, ComposeResult
 
 from smsconsole.screens.base import MenuPage
-from tests.app_fixtures import settle
+from tests.helpers import settle
 
 
 class Page(MenuPage):

@@ -12,8 +12,9 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from tests.seeds.traffic_fixtures import SIZE, open_app, open_page, page_of, press
+from tests.helpers import SIZE, build_app, open_page, page_of, press
 
+# (page id, menu key): the key is part of each snapshot's name.
 PAGES = [("orders", "6"), ("finance", "7"), ("tasks", "8"), ("records", "9"),
          ("stats", "0"), ("query", "F"), ("adminlog", "L")]
 
@@ -28,7 +29,7 @@ def _quiet(app) -> None:
 @pytest.mark.parametrize("page_id,key", PAGES)
 def test_page(snap_compare, psvc, data, page_id, key, lang):
     async def run_before(pilot) -> None:
-        await open_page(pilot, key)
+        await open_page(pilot, page_id)
         if page_id == "query":  # a phone's timeline, the page's main use
             page = page_of(pilot.app, "query")
             page.form.set_values({"phone": data.phones[30]})
@@ -36,19 +37,19 @@ def test_page(snap_compare, psvc, data, page_id, key, lang):
         _quiet(pilot.app)
         await press(pilot)
 
-    assert snap_compare(open_app(psvc, lang), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(build_app(psvc, lang), terminal_size=SIZE, run_before=run_before)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_task_detail(snap_compare, psvc, data, lang):
     async def run_before(pilot) -> None:
-        await open_page(pilot, "8")
+        await open_page(pilot, "tasks")
         page_of(pilot.app, "tasks").show_task(17)
         await press(pilot)
         _quiet(pilot.app)
         await press(pilot)
 
-    assert snap_compare(open_app(psvc, lang), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(build_app(psvc, lang), terminal_size=SIZE, run_before=run_before)
 
 
 class ChartApp(App):

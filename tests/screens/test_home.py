@@ -9,7 +9,7 @@ from smsconsole.i18n import t
 from smsconsole.screens.home import worker_summary
 from smsconsole.store.models import WorkerStatus
 from tests import factories
-from tests.app_fixtures import SIZE, log_in, settle
+from tests.helpers import SIZE, log_in, settle
 
 
 def _row(worker_id, day, beat_at, reports, replies, stopped):
@@ -36,7 +36,7 @@ async def test_home_shows_the_worker_as_soon_as_it_starts(ui_services, monkeypat
     has started (its queues are unreachable here: its polls fail, it still runs)."""
     import smsconsole.services.worker as worker_module
     from smsconsole.app import make_app
-    from tests.app_fixtures import ui_config
+    from tests.helpers import ui_config
 
     monkeypatch.setattr(worker_module, "IN_APP_START_DELAY", 0.0)
     factories.set_up(ui_services)  # queue names configured

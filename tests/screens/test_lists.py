@@ -13,12 +13,12 @@ from smsconsole.services.sending import SendRequest
 from smsconsole.services.worker import ReportWorker
 from smsconsole.store.models import DeliveryStatus, HoldingSource, SmsType, Template
 from smsconsole.widgets import PagedTable
-from tests.seeds.traffic_fixtures import (
+from tests.helpers import (
     SIZE,
+    build_app,
     export_dir,
-    form_error,
-    notifications,
-    open_app,
+    field_error,
+    notes,
     open_page,
     page_of,
     press,
@@ -27,9 +27,9 @@ from tests.seeds.traffic_fixtures import (
 
 
 async def test_finance_search_filter_detail_export(psvc, data):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "7")
+        await open_page(pilot, "finance")
         page = page_of(app, "finance")
         assert len(page.table.rows) == 5
         await press(pilot, "slash", *"bright", "enter")
@@ -47,7 +47,7 @@ async def test_finance_search_filter_detail_export(psvc, data):
         await press(pilot, "escape", "f")
         app.screen.form.set_values({"user": "nobody-here"})
         await press(pilot, "ctrl+s")
-        assert "No user with account nobody-here" in form_error(app, "user")
+        assert "No user with account nobody-here" in field_error(app, "user")
         await press(pilot, "escape", "x")
         app.screen.form.set_values({"format": "xlsx"})
         await press(pilot)
@@ -62,11 +62,11 @@ async def test_finance_search_filter_detail_export(psvc, data):
 
 
 async def test_task_detail_lists_codes_and_phone_filter(psvc, data):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "8")
+        await open_page(pilot, "tasks")
         page = page_of(app, "tasks")
-        spike = select_row(page, lambda r: r.failed >= 10)
+        spike = await select_row(pilot, page, lambda r: r.failed >= 10)
         await press(pilot, "enter")
         screen = app.screen
         assert isinstance(screen, TaskDetailScreen)
@@ -94,9 +94,9 @@ async def test_task_detail_lists_codes_and_phone_filter(psvc, data):
 
 
 async def test_records_filters_detail_and_a_fresh_send(psvc, data, pages_sandbox):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "9")
+        await open_page(pilot, "records")
         page = page_of(app, "records")
         await press(pilot, "slash", *"1370000003", "enter")  # a prefix
         assert page.table.rows and all(r.phone.startswith("1370000003")
@@ -132,4 +132,4 @@ async def test_records_filters_detail_and_a_fresh_send(psvc, data, pages_sandbox
         await press(pilot, "r")
         fresh = [r for r in page.table.rows if r.task_id == out.task_id]
         assert len(fresh) == 2 and DeliveryStatus.PENDING not in {r.status for r in fresh}
-        assert notifications(app) is not None
+        assert notes(app) is not None

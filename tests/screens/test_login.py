@@ -9,7 +9,7 @@ from smsconsole.screens.dialogs.confirm import ConfirmDialog
 from smsconsole.screens.login import LoginScreen
 from smsconsole.store.models import AdminLog
 from tests import factories
-from tests.app_fixtures import SIZE, build_app, log_in, settle
+from tests.helpers import SIZE, build_app, log_in, settle
 
 
 def message(app) -> str:
@@ -136,7 +136,7 @@ async def test_report_worker_runs_while_logged_in(ui_services, monkeypatch):
                         lambda services: started.append(services) or Handle())
     factories.set_up(ui_services)  # queue names configured
     from smsconsole.app import make_app
-    from tests.app_fixtures import ui_config
+    from tests.helpers import ui_config
 
     app = make_app(ui_services, ui_config(ui_services.ctx.data_dir, "sqlite://"),
                    start_worker=True)

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from smsconsole.screens.dialogs import ConfirmDialog, FormDialog
 from smsconsole.store.models import PackageProduct, SmsType
-from tests.app_fixtures import count_rows
-from tests.seeds.admin import (
+from tests.helpers import (
     SIZE,
     Text,
+    build_app,
+    count_rows,
     field_error,
     fill,
     logs,
     notes,
     open_page,
     press,
-    running,
     select_row,
     text_of,
 )
@@ -30,7 +30,7 @@ def shown(page) -> list[tuple[str, str, str]]:
 
 async def test_add_edit_flags_and_delete(admin_services, seed):
     services = admin_services
-    app = running(services, seed)
+    app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "packages")
         assert shown(page) == [("推广短信包 2万条", "1,000.00", "Off sale"),

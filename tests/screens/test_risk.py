@@ -21,19 +21,9 @@ from smsconsole.store.models import (
     SendTask,
     TaskStatus,
 )
+from tests.helpers import SIZE, Text, build_app, field_error, fill, logs, open_page, press, text_of
 from tests.screens.test_admin_snapshots import keys, walk
-from tests.seeds.admin import (
-    NOW,
-    SIZE,
-    Text,
-    field_error,
-    fill,
-    logs,
-    open_page,
-    press,
-    running,
-    text_of,
-)
+from tests.seeds.admin import NOW
 
 
 @pytest.fixture
@@ -72,7 +62,7 @@ def risky(admin_services, seed, clock):
 
 
 async def test_snapshots(admin_services, seed, risky, svg_snapshot):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await walk(pilot, svg_snapshot, "risk", [
             ("held", keys("enter"), ("escape",)),
@@ -86,7 +76,7 @@ async def test_snapshots(admin_services, seed, risky, svg_snapshot):
 
 async def test_review_queue_release_and_reject(admin_services, seed, risky):
     svc = admin_services
-    app = running(svc, seed, lang="zh")
+    app = build_app(svc, lang="zh", actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "risk")
         summary = text_of(page.query_one("#risk-summary"))
@@ -116,7 +106,7 @@ async def test_review_queue_release_and_reject(admin_services, seed, risky):
     clock.set(NOW + timedelta(minutes=5))
     again = _send(svc, seed, [f"1370000{i:04d}" for i in range(200, 206)])
     assert again.status == TaskStatus.HELD
-    app = running(svc, seed, lang="en")
+    app = build_app(svc, lang="en", actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "risk")
         await press(pilot, "enter", "a")
@@ -132,7 +122,7 @@ async def test_review_queue_release_and_reject(admin_services, seed, risky):
 async def test_settings_errors_next_to_the_field_nothing_saved(admin_services, seed, risky):
     svc = admin_services
     before = _settings_rows(svc)
-    app = running(svc, seed)
+    app = build_app(svc, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await open_page(pilot, "risk")
         for values, name in (({"verification_minute": "-1"}, "verification_minute"),
@@ -164,7 +154,7 @@ async def test_words_and_blacklist_add_import_search(admin_services, seed, risky
     svc = admin_services
     bad = tmp_path / "bad.txt"
     bad.write_text("13800000001\n12345\n13800000002,骚扰\nabc\n", encoding="utf-8")
-    app = running(svc, seed)
+    app = build_app(svc, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "risk")
         await press(pilot, "b", "i")
@@ -198,12 +188,12 @@ async def test_words_and_blacklist_add_import_search(admin_services, seed, risky
 
 async def test_home_and_user_detail(admin_services, seed, risky):
     svc = admin_services
-    app = running(svc, seed)
+    app = build_app(svc, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "home")
         assert "Tasks waiting for risk review: 1" in text_of(page.query_one("#home-basic"))
         users = await open_page(pilot, "users")
-        from tests.seeds.admin import select_row
+        from tests.helpers import select_row
 
         await select_row(pilot, users, lambda r: r.account == "acct01")
         await press(pilot, "enter")

@@ -6,8 +6,9 @@ after a confirmation, the reveal logged."""
 from __future__ import annotations
 
 from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, FormDialog
-from tests.seeds.admin import (
+from tests.helpers import (
     SIZE,
+    build_app,
     field_error,
     fill,
     form_error,
@@ -15,7 +16,6 @@ from tests.seeds.admin import (
     notes,
     open_page,
     press,
-    running,
     text_of,
 )
 
@@ -30,7 +30,7 @@ def screen_text(app) -> str:
 async def test_site_info_view_and_edit(admin_services, seed, tmp_path):
     logo = tmp_path / "logo.png"
     logo.write_bytes(b"\x89PNG\r\n\x1a\n")
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "site")
         assert "天津市南开区" in text_of(page.query_one("#site-pairs"))
@@ -64,7 +64,7 @@ async def test_signup_defaults_edit(admin_services, seed):
     from smsconsole.services.settings import get_int_setting
 
     services = admin_services
-    app = running(services, seed)
+    app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await open_page(pilot, "site")
         await press(pilot, "d")
@@ -96,7 +96,7 @@ async def test_signup_defaults_edit(admin_services, seed):
 
 async def test_access_test_edit_and_reveal(admin_services, seed):
     services = admin_services
-    app = running(services, seed)
+    app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "access")
         assert SANDBOX_SECRET not in screen_text(app)
@@ -160,7 +160,7 @@ async def test_access_test_edit_and_reveal(admin_services, seed):
 async def test_payment_test_edit_and_reveal(admin_services, seed):
     services = admin_services
     private_pem = services.settings.alipay_settings().app_private_key
-    app = running(services, seed, lang="zh")
+    app = build_app(services, lang="zh", actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "payment")
         assert "BEGIN PRIVATE KEY----- ********" in text_of(page.query_one("#payment-pairs"))
@@ -210,7 +210,7 @@ async def test_saving_a_setting_that_failed_its_test_asks_and_the_page_shows_the
     (it saved without a word); after the save the page no longer says "All settings
     work" from before, it tests what was saved."""
     services = admin_services
-    app = running(services, seed)
+    app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "access")
         await press(pilot, "t")

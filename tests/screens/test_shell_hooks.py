@@ -4,14 +4,14 @@ page's actions, ``esc`` clearing a filter before going home, 80×24."""
 from __future__ import annotations
 
 from smsconsole.i18n import get_lang
+from tests.helpers import SIZE, build_app, notes, open_page, page_of, press
 from tests.screens.test_data_snapshots import PAGES
-from tests.seeds.traffic_fixtures import SIZE, notifications, open_app, open_page, page_of, press
 
 
 async def test_language_switch_palette_and_escape_on_every_page(psvc, data):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "1")
+        await open_page(pilot, "home")
         for page_id, key in PAGES:
             await press(pilot, key)
             page = page_of(app, page_id)
@@ -25,7 +25,7 @@ async def test_language_switch_palette_and_escape_on_every_page(psvc, data):
             await press(pilot, "ctrl+l")
             # The record query starts in its phone field, where letters are typed: leave it.
             app.screen.set_focus(None)
-        assert not [n for n in notifications(app) if "wrong" in n or "出错" in n]
+        assert not [n for n in notes(app) if "wrong" in n or "出错" in n]
         # esc: first the filter, then home.
         await press(pilot, "9", "slash", *"137", "enter")
         assert page_of(app, "records").quick == "137"
@@ -36,9 +36,9 @@ async def test_language_switch_palette_and_escape_on_every_page(psvc, data):
 
 
 async def test_small_terminal(psvc, data):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_page(pilot, "0")
+        await open_page(pilot, "stats")
         assert page_of(app, "stats").loaded is not None
         await press(pilot, "8", "enter")
         assert app.screen.__class__.__name__ == "TaskDetailScreen"

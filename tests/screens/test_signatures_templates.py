@@ -15,16 +15,16 @@ from smsconsole.cloud.sandbox import client as sandbox_client
 from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, FormDialog, ProgressDialog
 from smsconsole.screens.dialogs.signatures_assign import AssignDialog
 from smsconsole.store.models import ReviewStatus, SignType, SmsType
-from tests.seeds.admin import (
+from tests.helpers import (
     SIZE,
     Text,
+    build_app,
     field_error,
     fill,
     logs,
     notes,
     open_page,
     press,
-    running,
     select_row,
     settle,
     text_of,
@@ -51,7 +51,7 @@ async def test_signature_filters_view_submit_sync_reject_delete(admin_services, 
     services = admin_services
     name = fresh_name()
     services.signatures.apply(seed.users["acct02"], name, SignType.GENERAL)
-    app = running(services, seed)
+    app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "signatures")
         assert names(page)[0] == name and len(names(page)) == 6
@@ -129,7 +129,7 @@ async def test_template_sync_all_with_progress(admin_services, seed, sandbox):
         services.templates.submit(seed.actor, tpl.id)
         created.append(tpl.id)
     sandbox_client.advance_reviews(sandbox.endpoints, "reject")
-    app = running(services, seed)
+    app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "templates")
         await press(pilot, "U")
@@ -147,7 +147,7 @@ async def test_assign_signature_and_its_refusals(admin_services, seed, sandbox):
     reviewing = fresh_name("审")
     services.signatures.apply(seed.users["acct05"], reviewing, SignType.GENERAL)
     services.signatures.submit(seed.actor, services.signatures.page().rows[0].id)
-    app = running(services, seed)
+    app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "signatures")
         await press(pilot, "a")
@@ -212,7 +212,7 @@ async def test_assign_signature_and_its_refusals(admin_services, seed, sandbox):
 
 async def test_assign_signature_refuses_a_type_that_differs_from_aliyuns(admin_services, seed):
     before = admin_services.signatures.for_user(seed.users["acct05"])
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         await open_page(pilot, "signatures")
         await press(pilot, "a")
@@ -227,7 +227,7 @@ async def test_assign_signature_refuses_a_type_that_differs_from_aliyuns(admin_s
 
 async def test_assign_template_shown_before_confirming(admin_services, seed):
     services = admin_services
-    app = running(services, seed, lang="zh")
+    app = build_app(services, lang="zh", actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "templates")
         await press(pilot, "a")

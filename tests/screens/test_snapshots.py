@@ -11,8 +11,9 @@ import pytest
 from textual.widgets import Input
 
 from tests import factories
-from tests.app_fixtures import SIZE, build_app, log_in, seed, settle
+from tests.helpers import SIZE, build_app, log_in, settle
 from tests.screens.test_wizard import STEP1, STEP2, STEP3
+from tests.seeds.shell import seed_shell
 
 LANGS = ["en", "zh"]
 
@@ -80,7 +81,7 @@ def test_login(snap_compare, ui_services, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_home(snap_compare, ui_services, lang):
-    seed(ui_services)
+    seed_shell(ui_services)
     app = build_app(ui_services, lang)
 
     async def run_before(pilot) -> None:
@@ -101,7 +102,7 @@ NARROW = (80, 24)
 def test_narrow(snap_compare, ui_services, lang, view):
     """80×24 (issue 18, item 7): the menu narrows, numbers are never cut, list columns
     give way whole (the status line says how many), the counts wrap."""
-    seed(ui_services)
+    seed_shell(ui_services)
     app = build_app(ui_services, lang)
 
     async def run_before(pilot) -> None:

@@ -9,24 +9,24 @@ from textual.widgets import DataTable, Input
 from smsconsole.screens.dialogs import DetailDialog, FormDialog
 from smsconsole.store.models import AdminLog, DeliveryStatus
 from smsconsole.widgets.chart import TrendChart
-from tests.app_fixtures import count_rows
-from tests.seeds import traffic as dataset
-from tests.seeds.traffic_fixtures import (
+from tests.helpers import (
     SIZE,
+    build_app,
+    count_rows,
     export_dir,
-    form_error,
-    notifications,
-    open_app,
+    field_error,
+    notes,
     open_page,
     page_of,
     press,
 )
+from tests.seeds import traffic as dataset
 
 
 async def test_statistics_days_chart_drill_down_and_export(psvc, data):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "0")
+        await open_page(pilot, "stats")
         page = page_of(app, "stats")
         rows = page.loaded.rows
         assert len(rows) == 30 and rows[-1].day == dataset.TODAY
@@ -76,9 +76,9 @@ async def test_statistics_count_the_platforms_own_codes(psvc, data):
         for sent in (True, True, False):
             s.add(VerificationCode(phone="13912345678", scenario="register", code_hash="x",
                                    created_at=now, expires_at=now, sent=sent))
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "0")
+        await open_page(pilot, "stats")
         page = page_of(app, "stats")
         assert page.loaded.platform_codes == 2
         totals = str(page.query_one("#stats-totals", Static).render())
@@ -86,16 +86,16 @@ async def test_statistics_count_the_platforms_own_codes(psvc, data):
 
 
 async def test_record_query_by_phone_and_by_template(psvc, data):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "F")
+        await open_page(pilot, "query")
         page = page_of(app, "query")
         # The page opens on its results, so the menu keys keep working; / goes to the phone.
         assert not isinstance(app.focused, Input)
         await press(pilot, "slash", "enter")  # nothing given
-        assert "Give a phone number" in form_error(app, "phone")
+        assert "Give a phone number" in field_error(app, "phone")
         await press(pilot, *"12345", "enter")
-        assert "not a mainland mobile number" in form_error(app, "phone")
+        assert "not a mainland mobile number" in field_error(app, "phone")
         phone = next(p for p in data.phones
                      if any(i.direction == "in" for i in psvc.records.timeline(p)))
         page.form.set_values({"phone": phone})
@@ -122,9 +122,9 @@ async def test_record_query_by_phone_and_by_template(psvc, data):
 
 
 async def test_admin_log_by_day_filters_detail_read_only(psvc, data):
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "L")
+        await open_page(pilot, "adminlog")
         page = page_of(app, "adminlog")
         actions = [r.action for r in page.table.rows]
         assert actions == ["auth.login", "order.price"]  # today, newest first
@@ -148,7 +148,7 @@ async def test_admin_log_by_day_filters_detail_read_only(psvc, data):
         assert [r.target for r in page.table.rows] == ["2026111700000004"]
         await press(pilot, "x", "ctrl+s")
         await press(pilot)
-        assert any("admin-log-2026-11-25.csv" in n for n in notifications(app))
+        assert any("admin-log-2026-11-25.csv" in n for n in notes(app))
 
 
 async def test_record_query_template_picker_names_each_code(psvc, data):
@@ -164,9 +164,9 @@ async def test_record_query_template_picker_names_each_code(psvc, data):
                                     .where(Template.code != "")):
             names.setdefault(code, set()).add(name)
     assert names
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=SIZE) as pilot:
-        await open_page(pilot, "F")
+        await open_page(pilot, "query")
         page = page_of(app, "query")
         await pilot.pause(0.3)
         picker = page.form.row("template_code").input
@@ -183,9 +183,9 @@ async def test_record_query_results_reached_with_tab_after_ctrl_r(psvc, data):
     at 80×24, for a timeline and for records (issue 18, item 12; a regression guard)."""
     from smsconsole.widgets.paged_table import PagedTable
 
-    app = open_app(psvc)
+    app = build_app(psvc)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_page(pilot, "F")
+        await open_page(pilot, "query")
         page = page_of(app, "query")
         for values, results in (({"phone": data.phones[0]}, "#query-timeline"),
                                 ({"phone": "", "template_code": "SMS_100000004",

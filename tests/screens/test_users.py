@@ -14,9 +14,10 @@ from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, FormDialog
 from smsconsole.screens.dialogs.users_applications import UserApplicationsDialog
 from smsconsole.screens.dialogs.users_holdings import HoldingsDialog
 from smsconsole.store.models import HoldingStatus, SmsType, UserStatus
-from tests.seeds.admin import (
+from tests.helpers import (
     SIZE,
     Text,
+    build_app,
     field_error,
     fill,
     form_error,
@@ -24,7 +25,6 @@ from tests.seeds.admin import (
     notes,
     open_page,
     press,
-    running,
     select_row,
     text_of,
 )
@@ -35,7 +35,7 @@ def accounts(page) -> list[str]:
 
 
 async def test_list_search_filter_and_palette(admin_services, seed):
-    app = running(admin_services, seed, lang="zh")
+    app = build_app(admin_services, lang="zh", actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "users")
         assert accounts(page) == ["acct05", "acct04", "acct03", "acct02", "acct01"]
@@ -77,7 +77,7 @@ async def test_list_search_filter_and_palette(admin_services, seed):
 
 
 async def test_edit_allocate_freeze_and_restore(admin_services, seed):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "users")
         await edit_limits(pilot, app, page, admin_services, seed)
@@ -166,7 +166,7 @@ async def freeze_a_user_frozen_meanwhile(pilot, app, page, services, seed):
 
 
 async def test_allocation_records_signatures_and_templates(admin_services, seed):
-    app = running(admin_services, seed)
+    app = build_app(admin_services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "users")
         await allocation_records_and_status(pilot, app, page, admin_services)

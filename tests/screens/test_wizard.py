@@ -17,7 +17,7 @@ from smsconsole.store.models import (
     VerificationScenario,
 )
 from smsconsole.widgets.form_view import FieldRow
-from tests.app_fixtures import SIZE, build_app, count_rows, settle
+from tests.helpers import SIZE, build_app, count_rows, settle
 
 STEP1 = {"name": "Zhang San", "company": "Yunding SMS", "email": "Admin@Example.com",
          "phone": "13800138000", "purchase_order_no": ""}

@@ -1,32 +1,23 @@
-"""Fixtures for the admin pages of issue 6 (users, signatures, templates, packages, and
-the three settings pages).
+"""The admin pages' dataset: five users (one frozen, one at its limits), quota of several
+types, three packages (one with a paid order), signatures and templates in every review
+state (two in review at the sandbox) — made through the services against the session's
+cloud sandbox, the clock stepping back in time so the lists have an order.
 
-One seeded database is built per test session (through the services, against the
-session's cloud sandbox) and copied for each test, so every test starts from the same
-data without paying for the seeding. The shell's ``tests/app_fixtures.py`` gives the
-terminal size, the app factory and ``settle``; the clock stands at 2026-11-25 10:00
+Built once per test session and copied for each test (``admin_seed`` / ``seed`` /
+``admin_services`` in ``tests/app_fixtures.py``); the clock stands at 2026-11-25 10:00
 Shanghai as everywhere else.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from smsconsole.clock import FixedClock
 from smsconsole.services import Actor
-from tests.app_fixtures import SIZE, build_app, settle
-from tests.conftest import fresh_sqlite, make_services
-
-__all__ = ["SIZE", "settle", "Seed", "open_page", "running"]
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # the ``clock`` fixture's time
 
-PAGE_KEYS = {"site": "C", "access": "A", "payment": "P", "users": "2", "signatures": "3",
-             "templates": "4", "packages": "5", "risk": "R", "home": "1"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +31,8 @@ class Seed:
     templates: dict[str, int]  # name -> id
 
 
-def _seed(services, clock: FixedClock) -> Seed:
+def build(services, clock: FixedClock) -> Seed:
+    """Fill an empty, migrated database (services on the session's sandbox)."""
     from smsconsole.services.packages import PackageInput
     from smsconsole.services.secrets import hash_password
     from smsconsole.services.users import Registration, UserUpdate
@@ -128,174 +120,3 @@ def _seed(services, clock: FixedClock) -> Seed:
     services.users.freeze(actor, users["acct04"], "欠费未结清")
     clock.set(NOW)
     return Seed(actor, users, packages, signatures, templates)
-
-
-@pytest.fixture(scope="session")
-def admin_seed(tmp_path_factory, sqlite_template, sandbox):
-    """A seeded database file for the session and what it holds."""
-    directory = tmp_path_factory.mktemp("admin-seed")
-    url = fresh_sqlite(sqlite_template, directory)
-    clock = FixedClock(NOW)
-    services = make_services(url, directory, clock, sandbox)
-    try:
-        seed = _seed(services, clock)
-    finally:
-        services.close()
-    return directory / "smsconsole.db", seed
-
-
-@pytest.fixture
-def seed(admin_seed) -> Seed:
-    return admin_seed[1]
-
-
-@pytest.fixture
-def admin_services(admin_seed, tmp_path, clock, sandbox):
-    """Services on a fresh copy of the seeded database, wired to the session sandbox."""
-    path = tmp_path / "smsconsole.db"
-    shutil.copyfile(admin_seed[0], path)
-    services = make_services(f"sqlite:///{path}", tmp_path, clock, sandbox)
-    yield services
-    services.close()
-
-
-def running(services, seed: Seed, lang: str = "en"):
-    """The app, logged in as the seeded admin once it runs (see ``open_page``)."""
-    app = build_app(services, lang)
-    app._test_actor = seed.actor
-    return app
-
-
-async def open_page(pilot, page_id: str):
-    """Log in (skipping the password screen) and open a page by its menu key; returns
-    the page once its first data arrived."""
-    app = pilot.app
-    await settle(pilot)
-    if app.main_screen is None:
-        app.logged_in(app._test_actor)
-        await settle(pilot)
-    await pilot.press(PAGE_KEYS[page_id])
-    await settle(pilot)
-    page = app.main_screen.pages[page_id]
-    assert app.main_screen.current == page_id
-    return page
-
-
-# --- helpers for the tests ----------------------------------------------------------------
-
-
-def field_error(app, name: str) -> str:
-    """The error shown under a field of the form on top ("" when none)."""
-    from smsconsole.widgets.form_view import FormView
-
-    row = app.screen.query_one(FormView).row(name)
-    assert row is not None, name
-    return str(row.query_one(".field--error").render()) if row.has_class("-invalid") else ""
-
-
-def form_error(app) -> str:
-    """The message at the top of the form on top ("" when none)."""
-    from smsconsole.widgets.form_view import FormView
-
-    form = app.screen.query_one(FormView)
-    return str(form.query_one(".form--error").render()) if form.has_class("-has-error") else ""
-
-
-async def fill(pilot, values: dict) -> None:
-    """Set fields of the form on top (CJK text cannot be typed by Pilot)."""
-    from smsconsole.widgets.form_view import FormView
-
-    pilot.app.screen.query_one(FormView).set_values(values)
-    await pilot.pause()
-
-
-async def quiet(pilot, rounds: int = 5) -> None:
-    """Like the shell's ``settle``, but done as soon as a round started no worker (each
-    pause costs a few frames, and the tests press many keys)."""
-    app = pilot.app
-    for _ in range(rounds):
-        before = [w for w in app.workers if not w.is_finished]
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not before and all(w.is_finished for w in app.workers):
-            return
-
-
-async def press(pilot, *keys: str) -> None:
-    """Press keys; a ``Text("…")`` among them is typed into the focused input at once
-    (Pilot spends ~70 ms a key waiting for idle; typing is not what these tests test)."""
-    for key in keys:
-        if isinstance(key, Text):
-            focused = pilot.app.focused
-            if hasattr(focused, "insert_text_at_cursor"):
-                focused.insert_text_at_cursor(str(key))
-            else:  # a TextArea
-                focused.insert(str(key))
-            await pilot.pause()
-        else:
-            await pilot.press(key)
-    await quiet(pilot)
-
-
-class Text(str):
-    """Text to type in one go (see ``press``)."""
-
-
-def notes(app) -> list[str]:
-    """Every notification shown so far, oldest first."""
-    return [str(n.message) for n in app._notifications]
-
-
-def text_of(widget) -> str:
-    """A Static's content as plain text (rich renderables rendered at 200 columns)."""
-    from rich.console import Console
-
-    content = widget.content
-    if isinstance(content, str):
-        return content
-    console = Console(width=200, record=True, file=__import__("io").StringIO())
-    console.print(content)
-    return console.export_text()
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    action: str
-    admin_name: str
-    target: str
-    data: object  # the detail: {"field": [old, new], ...}
-
-
-def logs(services, action: str) -> list[LogEntry]:
-    """The admin-log rows of ``action``, oldest first, details decoded."""
-    import json
-
-    from sqlalchemy import select
-
-    from smsconsole.store.models import AdminLog
-
-    with services.store.read() as s:
-        rows = list(s.scalars(select(AdminLog).where(AdminLog.action == action)
-                              .order_by(AdminLog.id)))
-    out = []
-    for row in rows:
-        try:
-            data = json.loads(row.detail) if row.detail else {}
-        except ValueError:
-            data = row.detail
-        out.append(LogEntry(row.action, row.admin_name, row.target, data))
-    return out
-
-
-async def select_row(pilot, page, predicate) -> object:
-    """Move the cursor of the page's table to the first row matching ``predicate``."""
-    from smsconsole.widgets.paged_table import PagedTable
-
-    table = page.query_one(PagedTable)
-    for index, row in enumerate(table.rows):
-        if predicate(row):
-            table.grid.move_cursor(row=index)
-            table.grid.focus()
-            await pilot.pause()
-            return row
-    raise AssertionError("no such row: " + ", ".join(map(str, table.rows)))

@@ -7,11 +7,12 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from smsconsole.screens import MENU
-from tests.app_fixtures import build_app, log_in, seed, settle
+from tests.helpers import build_app, log_in, settle
+from tests.seeds.shell import seed_shell
 
 
 async def test_footer_hints_are_whole_at_80_columns(ui_services):
-    seed(ui_services)
+    seed_shell(ui_services)
     app = build_app(ui_services)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

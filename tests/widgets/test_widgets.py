@@ -26,7 +26,7 @@ from smsconsole.store.models import ReviewStatus
 from smsconsole.widgets import Column, PagedTable
 from smsconsole.widgets.form_view import FieldRow
 from smsconsole.widgets.format import dt, enum_label, fen, mask, num, yuan_to_fen
-from tests.app_fixtures import screen_text, settle
+from tests.helpers import screen_text, settle
 
 
 @dataclass

@@ -10,7 +10,7 @@ from textual.app import App
 from smsconsole.screens.dialogs import Field, FormDialog
 from smsconsole.services import validation as v
 from smsconsole.services.errors import Invalid, InvalidFields
-from tests.app_fixtures import settle
+from tests.helpers import settle
 
 
 class DialogApp(App):

@@ -9,14 +9,14 @@ from textual.widgets import DataTable
 from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, FormDialog
 from smsconsole.screens.dialogs.users_gateway import GatewayKeysDialog
 from smsconsole.store.models import KeyStatus
-from tests.seeds.admin import (
+from tests.helpers import (
     SIZE,
+    build_app,
     field_error,
     fill,
     logs,
     open_page,
     press,
-    running,
     select_row,
     text_of,
 )
@@ -24,7 +24,7 @@ from tests.seeds.admin import (
 
 async def test_access_keys_callbacks_and_push_health(admin_services, seed):
     svc = admin_services
-    app = running(svc, seed)
+    app = build_app(svc, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "users")
         await select_row(pilot, page, lambda r: r.account == "acct02")

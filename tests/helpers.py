@@ -86,7 +86,8 @@ class Text(str):
 
 
 async def press(pilot, *keys: str) -> None:
-    """Press keys and wait until their work is done; a ``Text("…")`` among them is typed
+    """Press keys and wait until their work is done (``quiet``: one more ``settle`` after
+    it changes how the signatures' reject dialog is drawn); a ``Text("…")`` among them is typed
     into the focused input at once (Pilot spends ~70 ms a key waiting for idle; typing is
     not what these tests test)."""
     for key in keys:
@@ -100,7 +101,6 @@ async def press(pilot, *keys: str) -> None:
         else:
             await pilot.press(key)
     await quiet(pilot)
-    await settle(pilot)
 
 
 async def type_into(pilot, text: str) -> None:

@@ -37,7 +37,7 @@ def main() -> int:
 
     import httpx
     from tests.factories import PASSWORD, configure_sandbox, user
-    from tests.gateway.frontdoor.helpers import order_for, signed_notify
+    from tests.gateway.rest.helpers import order_for, signed_notify
     from tests.gateway.rest_app import Server
 
     from smsconsole.cloud.sandbox.server import Sandbox

@@ -21,6 +21,10 @@ import pytest
 
 from smsconsole.clock import FixedClock
 
+# The UI's fixtures (the async test runner, the app's services, the two seeded databases)
+# live in tests/app_fixtures.py, shared by tests/screens, tests/widgets and the app's tests.
+pytest_plugins = ["tests.app_fixtures"]
+
 PG_ADMIN_URL = os.environ.get("SMSCONSOLE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Fixed, so that processes spawned by a test decrypt what the test encrypted.

@@ -29,7 +29,7 @@ from smsconsole.services.records import RecordFilter, TaskFilter
 from smsconsole.services.validation import yuan
 from smsconsole.store.models import HoldingSource
 from tests.conftest import make_services
-from tests.ui.pages_data import dataset
+from tests.seeds import traffic as dataset
 
 # cli.md, "Export columns are stable for scripts" — written out here, not imported.
 CLI_COLUMNS = {

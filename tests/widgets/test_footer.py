@@ -1,0 +1,38 @@
+"""Footer hints at 80 columns: none cut mid-word, the page's own keys first (issue 18,
+item 7)."""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from smsconsole.screens import MENU
+from tests.helpers import build_app, log_in, settle
+from tests.seeds.shell import seed_shell
+
+
+async def test_footer_hints_are_whole_at_80_columns(ui_services):
+    seed_shell(ui_services)
+    app = build_app(ui_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await log_in(pilot)
+        checked = 0
+        for item in MENU[:8]:
+            app.open_page(item.id)
+            await settle(pilot)
+            await settle(pilot)
+            footer = app.screen.query_one(Footer)
+            right = footer.region.right
+            shown = [k for k in footer.query(FooterKey) if k.display]
+            for key in shown:
+                text = key.render().plain
+                assert key.region.width >= len(text.rstrip()) and key.region.right <= right, (
+                    item.id, text, key.region, right)
+            general = {b.action for node in (app, app.screen)
+                       for bs in node._bindings.key_to_bindings.values() for b in bs}
+            own = [k for k in shown if k.action not in general]
+            if own:  # the page's (or the focused widget's) keys come first
+                assert shown[0] is own[0], (item.id, shown[0].action)
+            checked += 1
+        assert checked == 8

@@ -93,12 +93,6 @@ def settings_fields(st) -> list:
 
 
 class RiskControlPage(MenuPage):
-    DEFAULT_CSS = """
-    RiskControlPage #risk-summary { height: auto; padding: 0 1; }
-    RiskControlPage #risk-list-title { text-style: bold; padding: 1 1 0 1; }
-    RiskControlPage PagedTable { height: 1fr; }
-    """
-
     BINDINGS = [
         keybind("h", "mode('held')", "risk.held"),
         keybind("w", "mode('words')", "risk.words"),

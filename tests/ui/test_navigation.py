@@ -237,13 +237,13 @@ async def test_escape_from_a_drill_down_goes_back_with_its_filter_cleared(seeded
         await pilot.press("enter")
         await settle(pilot)
         page = app.screen.pages["signatures"]
-        assert current(app) == "signatures" and page.status is not None
+        assert current(app) == "signatures" and page.flt.status is not None
         await pilot.press("escape")
         await settle(pilot)
-        assert current(app) == "home" and page.status is None
+        assert current(app) == "home" and page.flt.status is None
         await pilot.press("3")  # opened by its key: no filter left from home
         await settle(pilot)
-        assert page.status is None
+        assert page.flt.status is None
 
 
 async def test_command_palette_speaks_chinese(seeded):

@@ -15,6 +15,7 @@ from smsconsole.screens.dialogs.help_keys import KeysDialog
 from smsconsole.widgets import PagedTable
 from tests.helpers import SIZE, build_app, log_in, settle
 from tests.seeds.shell import seed_shell
+from tests.screens.sample_page import SamplePage
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ def sample_pages():
     saved = list(MENU)
     for index, item in enumerate(MENU):
         if item.id in ("users", "signatures"):
-            MENU[index] = MenuEntry(item.id, item.key, item.label_key, "tests.screens.sample_page",
-                                    "SamplePage", item.group_key)
+            MENU[index] = MenuEntry(item.id, item.key, item.label_key, lambda: SamplePage,
+                                    item.group_key)
     yield
     MENU[:] = saved
 
@@ -238,13 +239,13 @@ async def test_escape_from_a_drill_down_goes_back_with_its_filter_cleared(seeded
         await pilot.press("enter")
         await settle(pilot)
         page = app.screen.pages["signatures"]
-        assert current(app) == "signatures" and page.status is not None
+        assert current(app) == "signatures" and page.flt.status is not None
         await pilot.press("escape")
         await settle(pilot)
-        assert current(app) == "home" and page.status is None
+        assert current(app) == "home" and page.flt.status is None
         await pilot.press("3")  # opened by its key: no filter left from home
         await settle(pilot)
-        assert page.status is None
+        assert page.flt.status is None
 
 
 async def test_command_palette_speaks_chinese(seeded):

@@ -47,7 +47,7 @@ async def test_finance_search_filter_detail_export(psvc, data):
         await press(pilot, "escape", "f")
         app.screen.form.set_values({"user": "nobody-here"})
         await press(pilot, "ctrl+s")
-        assert "No user with account nobody-here" in field_error(app, "user")
+        assert "No user matches “nobody-here”." in field_error(app, "user")  # users.resolve
         await press(pilot, "escape", "x")
         app.screen.form.set_values({"format": "xlsx"})
         await press(pilot)

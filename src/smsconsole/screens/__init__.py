@@ -8,6 +8,8 @@ Writing a page (one module per menu, ``screens/<module>.py``)
 * Subclass ``smsconsole.screens.base.MenuPage`` (a Container), in ``screens/<page id>.py``,
   and add its ``MenuEntry`` with a loader function here. The shell builds it as ``cls(services, actor, entry=entry)`` and mounts it in the
   content area; it is dropped (unmounted) at log out.
+* A list page (a filtered, paged table with row actions) subclasses
+  ``smsconsole.screens.list_page.ListPage`` instead: its docstring says how to add one.
 * ``compose()`` yields the page's widgets: usually a ``widgets.PagedTable`` (a keyset page
   at a time, fetched in a thread) and, for actions, dialogs from ``screens.dialogs``
   (``FormDialog``, ``ConfirmDialog``, ``DetailDialog``, ``ProgressDialog``).

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from smsconsole.i18n import t
+from smsconsole.screens.base import palette_commands
 from smsconsole.screens.dialogs import DetailDialog
 from smsconsole.screens.dialogs.access_form import (
     SCENARIOS,
@@ -24,7 +25,7 @@ from smsconsole.screens.dialogs.access_form import (
     check_access_values,
     check_label,
 )
-from smsconsole.screens.dialogs.users_common import memory_page, palette_commands
+from smsconsole.screens.list_page import memory_page
 from smsconsole.screens.site import SettingsPage, SettingsView
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import enum_label, yes_no

@@ -14,12 +14,11 @@ from typing import Any
 from rich.text import Text
 
 from smsconsole.i18n import load_catalog, t
-from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
-from smsconsole.screens.dialogs.export import ExportSpec, start_export
-from smsconsole.screens.dialogs.records_filters import check_range, day_range_text, parse_day
-from smsconsole.screens.dialogs.records_list import DataListPage
+from smsconsole.screens.dialogs import DetailDialog, Field
+from smsconsole.screens.dialogs.records_filters import day_range_text, parse_day
+from smsconsole.screens.list_page import ListPage
 from smsconsole.services.adminlog import AdminLogFilter
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import dt
 
 DETAIL_WIDTH = 40
@@ -83,10 +82,11 @@ def detail_text(detail: str) -> Text:
     return out
 
 
-class AdminLogPage(DataListPage):
+class AdminLogPage(ListPage):
     FILTER = AdminLogFilter
     QUICK_KEY = "adminlog.quick"
     EMPTY_KEY = "adminlog.empty"
+    EXPORT = "admin-log"
     BINDINGS = [
         keybind("less_than_sign,comma", "day(-1)", "adminlog.prev_day"),
         keybind("greater_than_sign,full_stop", "day(1)", "adminlog.next_day"),
@@ -164,27 +164,18 @@ class AdminLogPage(DataListPage):
         def submit(values: dict) -> AdminLogFilter:
             day = parse_day(values["day"], "day")
             first, last = parse_day(values["first"], "first"), parse_day(values["last"], "last")
-            check_range(first, last)
             if not (day or first or last):
                 day = self.services.ctx.clock.today()
             new = AdminLogFilter(day=day, first=None if day else first,
                                  last=None if day else last, action=values["action"] or "",
                                  target=values["target"].strip())
-            self.services.adminlog.page(new, None, 1)
-            return new
+            return self.services.adminlog.check_filter(new)
 
-        def done(result) -> None:
-            if result is not None:
-                self.replace_filter(result)
-
-        self.app.push_screen(FormDialog("adminlog.filter.title", fields, submit,
-                                        submit_label_key="datalist.apply"), done)
+        self.open_filters("adminlog.filter.title", fields, submit)
 
     # --- rows ------------------------------------------------------------------------------
 
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        row = event.row
+    def show_detail(self, row: Any) -> None:
         self.app.push_screen(DetailDialog("adminlog.detail.title", [
             ("adminlog.col.at", dt(row.at, seconds=True)),
             ("adminlog.col.admin", row.admin_name),
@@ -195,10 +186,6 @@ class AdminLogPage(DataListPage):
             ("adminlog.col.origin", row.origin),
             ("adminlog.col.detail", detail_text(row.detail)),
         ], id=row.id))
-
-    def action_export(self) -> None:
-        start_export(self, ExportSpec("admin-log", self.effective_filter(),
-                                      summary=self.filters_text))
 
     def command_palette_commands(self) -> list:
         return [(t("adminlog.palette.prev"), lambda: self.action_day(-1)),

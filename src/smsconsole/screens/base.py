@@ -20,7 +20,7 @@ A minimal page::
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.containers import Container
@@ -163,6 +163,25 @@ class MenuPage(Container):
                              exclusive=exclusive, **kwargs)
 
 
+def palette_commands(page: MenuPage,
+                     extra: Sequence[tuple[str, str]] = ()) -> list[tuple[str, Callable]]:
+    """A page's command-palette entries, titled "menu › action": ``extra``
+    (``(label_key, action)`` pairs, e.g. the enter action) then every binding of the
+    page class whose id starts with the page id (so every key is also in the palette)."""
+    menu = t(page.entry.label_key) if page.entry else ""
+    out: list[tuple[str, Callable]] = []
+    seen: set[str] = set()
+    pairs = list(extra) + [(f"key.{b.id}", b.action) for b in type(page).BINDINGS
+                           if b.id and b.id.startswith(page.page_id + ".")]
+    for label_key, action in pairs:
+        if action in seen or not hasattr(page, f"action_{action}"):
+            continue
+        seen.add(action)
+        title = f"{menu} › {t(label_key)}" if menu else t(label_key)
+        out.append((title, getattr(page, f"action_{action}")))
+    return out
+
+
 def run_in_thread(node, fn: Callable[..., Any], *args: Any,
                   on_done: Callable[[Any], None] | None = None,
                   on_error: Callable[[BaseException], None] | None = None,
@@ -197,4 +216,4 @@ def run_in_thread(node, fn: Callable[..., Any], *args: Any,
                            exit_on_error=False, name=name)
 
 
-__all__ = ["MenuPage", "run_in_thread"]
+__all__ = ["MenuPage", "palette_commands", "run_in_thread"]

@@ -11,19 +11,12 @@ from dataclasses import replace
 from typing import Any
 
 from smsconsole.i18n import t
-from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
-from smsconsole.screens.dialogs.export import ExportSpec, start_export
-from smsconsole.screens.dialogs.records_filters import (
-    check_range,
-    day_range_text,
-    enum_choices,
-    parse_day,
-    resolve_user,
-)
-from smsconsole.screens.dialogs.records_list import DataListPage
+from smsconsole.screens.dialogs import DetailDialog, Field
+from smsconsole.screens.dialogs.records_filters import day_range_text, enum_choices, parse_day
+from smsconsole.screens.list_page import ListPage
 from smsconsole.services.holdings import FinanceFilter
 from smsconsole.store.enums import HoldingSource, HoldingStatus, SmsType
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import day, dt, enum_label, num, valid_through
 
 
@@ -48,11 +41,12 @@ COLUMNS = [
 ]
 
 
-class FinancePage(DataListPage):
+class FinancePage(ListPage):
     FILTER = FinanceFilter
     COLUMNS = COLUMNS
     QUICK_KEY = "finance.quick"
     EMPTY_KEY = "finance.empty"
+    EXPORT = "finance"
     BINDINGS = [
         keybind("f", "filters", "finance.filter"),
         keybind("x", "export", "finance.export"),
@@ -92,24 +86,16 @@ class FinancePage(DataListPage):
 
         def submit(values: dict) -> tuple[FinanceFilter, str]:
             first, last = parse_day(values["first"], "first"), parse_day(values["last"], "last")
-            check_range(first, last)
-            user = resolve_user(self.services, values["user"])
-            new = FinanceFilter(user_id=user[0] if user else None, sms_type=values["sms_type"],
+            user = self.services.users.resolve(values["user"])
+            new = FinanceFilter(user_id=user.id if user else None, sms_type=values["sms_type"],
                                 status=values["status"], source=values["source"],
                                 first=first, last=last)
-            self.services.holdings.finance_page(new, None, 1)  # the service's own checks
-            return new, user[1] if user else ""
+            self.services.holdings.check_finance_filter(new)
+            return new, user.account if user else ""
 
-        def done(result) -> None:
-            if result is not None:
-                self.replace_filter(*result)
+        self.open_filters("finance.filter.title", fields, submit)
 
-        self.app.push_screen(FormDialog("finance.filter.title", fields, submit,
-                                        submit_label_key="datalist.apply"), done)
-
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        row = event.row
+    def show_detail(self, row: Any) -> None:
         self.app.push_screen(DetailDialog("finance.detail.title", [
             ("finance.col.user", f"{row.account} ({row.user_name})"),
             ("finance.col.allocated", dt(row.allocated_at, seconds=True)),
@@ -122,10 +108,6 @@ class FinancePage(DataListPage):
             ("finance.col.source", row.source),
             ("finance.d.order_no", row.order_no or "—"),
         ], id=row.id))
-
-    def action_export(self) -> None:
-        start_export(self, ExportSpec("finance", self.effective_filter(),
-                                      summary=self.filters_text))
 
     def command_palette_commands(self) -> list:
         return [(t("finance.palette.filter"), self.action_filters),

@@ -10,23 +10,15 @@ what happened; refusals come from the service (only unpaid orders change).
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from smsconsole.i18n import t
-from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, Field, FormDialog
-from smsconsole.screens.dialogs.export import ExportSpec, start_export
-from smsconsole.screens.dialogs.records_filters import (
-    check_range,
-    day_range_text,
-    enum_choices,
-    parse_day,
-    resolve_user,
-)
-from smsconsole.screens.dialogs.records_list import DataListPage
+from smsconsole.screens.dialogs import ConfirmDialog, Field, FormDialog
+from smsconsole.screens.dialogs.records_filters import day_range_text, enum_choices, parse_day
+from smsconsole.screens.list_page import ListPage
 from smsconsole.services.orders import PURGE_AFTER_DAYS, OrderFilter
 from smsconsole.store.enums import OrderStatus
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import dt, enum_label, fen, num
 
 ORDER_NO_LEN = 16
@@ -47,11 +39,12 @@ COLUMNS = [
 ]  # paid at and the Alipay trade number are in the detail view (enter)
 
 
-class OrdersPage(DataListPage):
+class OrdersPage(ListPage):
     FILTER = OrderFilter
     COLUMNS = COLUMNS
     QUICK_KEY = "orders.quick"
     EMPTY_KEY = "orders.empty"
+    EXPORT = "orders"
     BINDINGS = [
         keybind("f", "filters", "orders.filter"),
         keybind("e", "change_price", "orders.price"),
@@ -97,25 +90,15 @@ class OrdersPage(DataListPage):
 
         def submit(values: dict) -> tuple[Any, str]:
             first, last = parse_day(values["first"], "first"), parse_day(values["last"], "last")
-            check_range(first, last)
-            user = resolve_user(self.services, values["user"])
+            user = self.services.users.resolve(values["user"])
             new = OrderFilter(order_no=values["order_no"].strip(), first=first, last=last,
-                              status=values["status"], user_id=user[0] if user else None)
-            self.services.orders.page(new, None, 1)  # the service's own checks
-            return new, user[1] if user else ""
+                              status=values["status"], user_id=user.id if user else None)
+            self.services.orders.check_filter(new)
+            return new, user.account if user else ""
 
-        def done(result) -> None:
-            if result is not None:
-                self.replace_filter(*result)
-
-        self.app.push_screen(FormDialog("orders.filter.title", fields, submit,
-                                        submit_label_key="datalist.apply"), done)
+        self.open_filters("orders.filter.title", fields, submit)
 
     # --- rows --------------------------------------------------------------------------
-
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        self.show_detail(event.row)
 
     def show_detail(self, row: Any) -> None:
         def got(result: tuple) -> None:
@@ -144,23 +127,14 @@ class OrdersPage(DataListPage):
                     reason=change.reason or "—")))
             actions = []
             if row.status == OrderStatus.UNPAID:
-                actions = [("e", "orders.action.price", "price"),
-                           ("v", "orders.action.void", "void"),
-                           ("p", "orders.action.check", "check")]
-            self.app.push_screen(DetailDialog("orders.detail.title", pairs, actions=actions,
-                                              order_no=row.order_no),
-                                 partial(self._detail_action, row))
+                actions = [("e", "orders.action.price", self.change_price),
+                           ("v", "orders.action.void", self.void),
+                           ("p", "orders.action.check", self.check_payment)]
+            self.show_actions("orders.detail.title", pairs, actions, row,
+                              order_no=row.order_no)
 
         self.run_service(self.services.orders.detail, row.id, on_done=got,
                          group="detail")
-
-    def _detail_action(self, row: Any, choice: str | None) -> None:
-        if choice == "price":
-            self.change_price(row)
-        elif choice == "void":
-            self.void(row)
-        elif choice == "check":
-            self.check_payment(row)
 
     # --- actions -----------------------------------------------------------------------
 
@@ -172,9 +146,7 @@ class OrdersPage(DataListPage):
         return False
 
     def action_change_price(self) -> None:
-        row = self.selected_row()
-        if row is not None:
-            self.change_price(row)
+        self.with_selected(self.change_price)
 
     def change_price(self, row: Any) -> None:
         if self._refused_unless_unpaid(row):
@@ -200,9 +172,7 @@ class OrdersPage(DataListPage):
             submit, intro_key="orders.price.intro", order_no=row.order_no), done)
 
     def action_void(self) -> None:
-        row = self.selected_row()
-        if row is not None:
-            self.void(row)
+        self.with_selected(self.void)
 
     def void(self, row: Any) -> None:
         if self._refused_unless_unpaid(row):
@@ -222,9 +192,7 @@ class OrdersPage(DataListPage):
         self.table.reload(keep_position=True)
 
     def action_check_payment(self) -> None:
-        row = self.selected_row()
-        if row is not None:
-            self.check_payment(row)
+        self.with_selected(self.check_payment)
 
     def check_payment(self, row: Any) -> None:
         self.app.notify(t("orders.check.asking", order_no=row.order_no), timeout=3)
@@ -260,10 +228,6 @@ class OrdersPage(DataListPage):
     def _purged(self, count: int) -> None:
         self.app.notify(t("orders.purge.done", n=num(count)))
         self.table.reload()
-
-    def action_export(self) -> None:
-        start_export(self, ExportSpec("orders", self.effective_filter(),
-                                      summary=self.filters_text))
 
     # --- shell hooks -------------------------------------------------------------------
 

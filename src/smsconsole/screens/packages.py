@@ -8,24 +8,19 @@ products are a short list (``services.packages.list``), paged in memory.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from textual.app import ComposeResult
-
 from smsconsole.i18n import t
-from smsconsole.screens.base import MenuPage
-from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
-from smsconsole.screens.dialogs.users_common import (
-    FilterLine,
-    confirm,
-    memory_page,
-    palette_commands,
-)
+from smsconsole.screens.base import palette_commands
+from smsconsole.screens.dialogs import Field, FormDialog
+from smsconsole.screens.dialogs.confirm import confirm
+from smsconsole.screens.list_page import ListPage, memory_page
 from smsconsole.screens.users import sms_type_choices
 from smsconsole.services.packages import PackageInput
 from smsconsole.services.validation import yuan
 from smsconsole.store.enums import SmsType
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import fen, num, yes_no
 
 
@@ -54,7 +49,34 @@ def _money_text(value: Any) -> Any:
     return value.replace(",", "") if isinstance(value, str) else value
 
 
-class PackagesPage(MenuPage):
+@dataclass(frozen=True)
+class PackageFilter:
+    """What the products list shows: ``/`` text, and retired products or not."""
+
+    search: str = ""
+    include_retired: bool = False
+
+
+class PackagesPage(ListPage):
+    FILTER = PackageFilter
+    FILTER_PREFIX = "packages"
+    QUICK_KEY = "packages.search.placeholder"
+    NO_ROW_KEY = "packages.no_row"
+    APPLY_KEY = "packages.filters.apply"
+    FORM_TAKES_QUICK = False  # the search stays apart from the filter form
+    COLUMNS = [
+        Column("name", "packages.col.name"),
+        Column("sms_type", "packages.col.type"),
+        Column("message_count", "packages.col.count", align="right"),
+        Column("unit_price_fen", "packages.col.unit_price", align="right",
+               render=lambda p: fen(p.unit_price_fen)),
+        Column("price_fen", "packages.col.price", align="right",
+               render=lambda p: fen(p.price_fen)),
+        Column("validity_days", "packages.col.validity", align="right"),
+        Column("recommended", "packages.col.recommended", align="center",
+               render=lambda p: _flag(p.recommended)),
+        Column("state", "packages.col.state", render=_state),
+    ]
     BINDINGS = [
         keybind("n", "new", "packages.new"),
         keybind("e", "edit", "packages.edit"),
@@ -64,92 +86,31 @@ class PackagesPage(MenuPage):
         keybind("f", "filters", "packages.filters"),
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.search = ""
-        self.include_retired = False
-
-    def compose(self) -> ComposeResult:
-        yield FilterLine("packages", id="packages-filters")
-        yield PagedTable(
-            [Column("name", "packages.col.name"),
-             Column("sms_type", "packages.col.type"),
-             Column("message_count", "packages.col.count", align="right"),
-             Column("unit_price_fen", "packages.col.unit_price", align="right",
-                    render=lambda p: fen(p.unit_price_fen)),
-             Column("price_fen", "packages.col.price", align="right",
-                    render=lambda p: fen(p.price_fen)),
-             Column("validity_days", "packages.col.validity", align="right"),
-             Column("recommended", "packages.col.recommended", align="center",
-                    render=lambda p: _flag(p.recommended)),
-             Column("state", "packages.col.state", render=_state)],
-            fetch=self._fetch, on_filter_text=self._search_typed,
-            filter_placeholder_key="packages.search.placeholder", id="packages-table")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._show_filters()
-
     # --- data ----------------------------------------------------------------------------
 
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one(PagedTable)
-
-    def _fetch(self, cursor, backward: bool, limit: int):
-        rows = self.services.packages.list(include_retired=self.include_retired,
-                                           search=self.search)
+    def fetch(self, flt: PackageFilter, cursor, backward: bool, limit: int):
+        rows = self.services.packages.list(include_retired=flt.include_retired,
+                                           search=flt.search)
         return memory_page(rows, cursor, backward, limit)
 
-    def _search_typed(self, text: str) -> None:
-        self.search = text
-        self.table.reload()
+    def effective_filter(self) -> PackageFilter:
+        return PackageFilter(search=self.quick, include_retired=self.flt.include_retired)
 
-    def _show_filters(self) -> None:
-        self.query_one(FilterLine).show(
-            [("packages.f.include_retired", t("format.yes") if self.include_retired else None)])
-
-    def clear_filter(self) -> bool:
-        cleared = super().clear_filter()
-        if self.include_retired:
-            self.include_retired = False
-            self._show_filters()
-            self.table.reload()
-            cleared = True
-        return cleared
+    def filter_parts(self) -> list:
+        return [("packages.f.include_retired",
+                 t("format.yes") if self.flt.include_retired else None)]
 
     def action_filters(self) -> None:
-        def chosen(values: dict | None) -> None:
-            if values is not None:
-                self.include_retired = bool(values["include_retired"])
-                self._show_filters()
-                self.table.reload()
-
-        self.app.push_screen(FormDialog("packages.filters.title", [
+        self.open_filters("packages.filters.title", [
             Field("include_retired", "packages.f.include_retired", kind="checkbox",
-                  value=self.include_retired, help_key="packages.f.include_retired.help"),
-        ], lambda values: values, submit_label_key="packages.filters.apply"), chosen)
-
-    def _selected(self):
-        row = self.table.selected
-        if row is None:
-            self.app.notify(t("packages.no_row"), severity="warning")
-        return row
+                  value=self.flt.include_retired, help_key="packages.f.include_retired.help"),
+        ], lambda values: PackageFilter(include_retired=bool(values["include_retired"])))
 
     def _done(self, key: str, **params: Any) -> None:
         self.notify_ok(key, **params)
         self.refresh_data()
 
     # --- view ----------------------------------------------------------------------------
-
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        self.show_detail(event.row)
-
-    def action_view(self) -> None:
-        row = self._selected()
-        if row is not None:
-            self.show_detail(row)
 
     def show_detail(self, pkg) -> None:
         pairs = [("packages.col.name", pkg.name), ("packages.col.type", pkg.sms_type),
@@ -161,15 +122,9 @@ class PackagesPage(MenuPage):
                  ("packages.col.state", _state(pkg)),
                  ("packages.col.created", pkg.created_at),
                  ("packages.col.updated", pkg.updated_at)]
-        actions = [] if pkg.retired else [("e", "key.packages.edit", "edit")]
-        actions.append(("d", "key.packages.delete", "delete"))
-
-        def chosen(choice: str | None) -> None:
-            if choice:
-                getattr(self, f"_{choice}")(pkg)
-
-        self.app.push_screen(DetailDialog("packages.detail.title", pairs, actions=actions,
-                                          name=pkg.name), chosen)
+        actions = [] if pkg.retired else [("e", "key.packages.edit", self._edit)]
+        actions.append(("d", "key.packages.delete", self._delete))
+        self.show_actions("packages.detail.title", pairs, actions, pkg, name=pkg.name)
 
     # --- add / edit ------------------------------------------------------------------------
 
@@ -212,9 +167,7 @@ class PackagesPage(MenuPage):
                              lambda pkg: pkg and self._done("packages.new.done", name=pkg.name))
 
     def action_edit(self) -> None:
-        row = self._selected()
-        if row is not None:
-            self._edit(row)
+        self.with_selected(self._edit)
 
     def _edit(self, pkg) -> None:
         if pkg.retired:
@@ -237,9 +190,9 @@ class PackagesPage(MenuPage):
         self._toggle("recommended")
 
     def _toggle(self, flag: str) -> None:
-        pkg = self._selected()
-        if pkg is None:
-            return
+        self.with_selected(lambda pkg: self._toggle_row(pkg, flag))
+
+    def _toggle_row(self, pkg, flag: str) -> None:
         if pkg.retired:
             self.app.notify(t("packages.retired_no_edit", name=pkg.name), severity="warning")
             return
@@ -260,9 +213,7 @@ class PackagesPage(MenuPage):
     # --- delete / retire -------------------------------------------------------------------
 
     def action_delete(self) -> None:
-        row = self._selected()
-        if row is not None:
-            self._delete(row)
+        self.with_selected(self._delete)
 
     def _delete(self, pkg) -> None:
         """Ask the order count first: the confirmation says whether the product will be
@@ -286,4 +237,4 @@ class PackagesPage(MenuPage):
         return palette_commands(self, [("packages.action.view", "view")])
 
 
-__all__ = ["PackagesPage", "package_input"]
+__all__ = ["PackagesPage", "PackageFilter", "package_input"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from smsconsole.i18n import t
+from smsconsole.screens.base import palette_commands
 from smsconsole.screens.dialogs.access_form import CheckedFormDialog
-from smsconsole.screens.dialogs.users_common import palette_commands
 from smsconsole.screens.site import SettingsPage
 from smsconsole.services.settings import PaymentInput
 from smsconsole.widgets.check_labels import item_name

@@ -25,7 +25,7 @@ from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs import DetailDialog
 from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_detail import show_record
-from smsconsole.screens.dialogs.records_filters import check_range, enum_choices, parse_day
+from smsconsole.screens.dialogs.records_filters import enum_choices, parse_day
 from smsconsole.screens.records import COLUMNS as RECORD_COLUMNS
 from smsconsole.services.errors import Invalid
 from smsconsole.services.records import RecordFilter
@@ -61,16 +61,6 @@ class RecordQueryPage(MenuPage):
         keybind("slash", "focus_phone", "query.phone", priority=True),
         keybind("x", "export", "query.export"),
     ]
-
-    DEFAULT_CSS = """
-    RecordQueryPage > #query-form { height: auto; }
-    RecordQueryPage > #query-bar { height: 1; }
-    RecordQueryPage > #query-bar > #query-summary { width: 1fr; color: $text-muted; }
-    RecordQueryPage > #query-bar > Button { margin-left: 1; }
-    RecordQueryPage > #query-results { height: 1fr; }
-    RecordQueryPage #query-timeline { height: 1fr; }
-    RecordQueryPage #query-hint { color: $text-muted; padding: 1 1; }
-    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,12 +169,11 @@ class RecordQueryPage(MenuPage):
             return "timeline", phone, status, items
         first, last = parse_day(values.get("first"), "first"), parse_day(values.get("last"),
                                                                            "last")
-        check_range(first, last)
         template = values.get("template_code") or ""
         if not (template or first or last):
             raise Invalid("query.error.nothing", "phone")
         flt = RecordFilter(status=status, first=first, last=last, template_code=template)
-        self.services.records.records(flt, None, 1)  # the service's own checks
+        self.services.records.check_record_filter(flt)
         return "records", "", status, flt
 
     def _refused(self, exc: BaseException) -> None:

@@ -12,20 +12,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from smsconsole.i18n import t
-from smsconsole.screens.dialogs import Field, FormDialog
-from smsconsole.screens.dialogs.export import ExportSpec, start_export
+from smsconsole.screens.dialogs import Field
 from smsconsole.screens.dialogs.records_detail import show_record, status_text
-from smsconsole.screens.dialogs.records_filters import (
-    check_range,
-    day_range_text,
-    enum_choices,
-    parse_day,
-    resolve_user,
-)
-from smsconsole.screens.dialogs.records_list import DataListPage
+from smsconsole.screens.dialogs.records_filters import day_range_text, enum_choices, parse_day
+from smsconsole.screens.list_page import ListPage
 from smsconsole.services.records import RecordFilter
 from smsconsole.store.enums import DeliveryStatus
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import dt, num
 
 COLUMNS = [
@@ -39,11 +32,12 @@ COLUMNS = [
 ]
 
 
-class SendRecordsPage(DataListPage):
+class SendRecordsPage(ListPage):
     FILTER = RecordFilter
     COLUMNS = COLUMNS
     QUICK_KEY = "records.quick"
     EMPTY_KEY = "records.empty"
+    EXPORT = "records"
     BINDINGS = [
         keybind("f", "filters", "records.filter"),
         keybind("x", "export", "records.export"),
@@ -85,29 +79,18 @@ class SendRecordsPage(DataListPage):
 
         def submit(values: dict) -> tuple[RecordFilter, str]:
             first, last = parse_day(values["first"], "first"), parse_day(values["last"], "last")
-            check_range(first, last)
-            user = resolve_user(self.services, values["user"])
-            new = RecordFilter(user_id=user[0] if user else None, status=values["status"],
+            user = self.services.users.resolve(values["user"])
+            new = RecordFilter(user_id=user.id if user else None, status=values["status"],
                                first=first, last=last, phone=values["phone"].strip(),
                                template_code=values["template_code"].strip(),
                                sign_name=values["sign_name"].strip(), task_id=flt.task_id)
-            self.services.records.records(new, None, 1)  # the service's own checks
-            return new, user[1] if user else ""
+            self.services.records.check_record_filter(new)
+            return new, user.account if user else ""
 
-        def done(result) -> None:
-            if result is not None:
-                self.replace_filter(*result)
+        self.open_filters("records.filter.title", fields, submit)
 
-        self.app.push_screen(FormDialog("records.filter.title", fields, submit,
-                                        submit_label_key="datalist.apply"), done)
-
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        show_record(self, event.row.id)
-
-    def action_export(self) -> None:
-        flt = self.effective_filter()
-        start_export(self, ExportSpec("records", flt, summary=self.filters_text))
+    def show_detail(self, row) -> None:
+        show_record(self, row.id)
 
     def command_palette_commands(self) -> list:
         return [(t("records.palette.filter"), self.action_filters),

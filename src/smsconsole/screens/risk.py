@@ -93,12 +93,6 @@ def settings_fields(st) -> list:
 
 
 class RiskControlPage(MenuPage):
-    DEFAULT_CSS = """
-    RiskControlPage #risk-summary { height: auto; padding: 0 1; }
-    RiskControlPage #risk-list-title { text-style: bold; padding: 1 1 0 1; }
-    RiskControlPage PagedTable { height: 1fr; }
-    """
-
     BINDINGS = [
         keybind("h", "mode('held')", "risk.held"),
         keybind("w", "mode('words')", "risk.words"),
@@ -285,13 +279,12 @@ class RiskControlPage(MenuPage):
             ("risk.d.history_sum", t("risk.d.history_text", total=num(sum(series)),
                                      avg=f"{sum(series) / 30:.1f}", top=num(max(series)))),
         ]
-        actions = [("a", "risk.action.release", "release"), ("j", "risk.action.reject", "reject")]
+        actions = [("a", "risk.action.release", self._release),
+                   ("j", "risk.action.reject", self._reject)]
 
-        def chosen(choice: str | None) -> None:
-            if choice == "release":
-                self._release(row)
-            elif choice == "reject":
-                self._reject(row)
+        def chosen(method) -> None:
+            if method is not None:
+                method(row)
 
         self.app.push_screen(DetailDialog("risk.held.title", pairs, actions=actions,
                                           task=row.task_id, account=row.account), chosen)

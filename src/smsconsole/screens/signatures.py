@@ -12,19 +12,19 @@ to a user; ``d`` deletes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from textual.app import ComposeResult
-
 from smsconsole.i18n import t
-from smsconsole.screens.base import MenuPage
-from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog, ProgressDialog
+from smsconsole.screens.base import palette_commands
+from smsconsole.screens.dialogs import Field, FormDialog, ProgressDialog
+from smsconsole.screens.dialogs.confirm import confirm
+from smsconsole.screens.dialogs.signatures_assign import AssignDialog
 from smsconsole.screens.dialogs.users_applications import kind_label
-from smsconsole.screens.dialogs.users_common import FilterLine, confirm, palette_commands
+from smsconsole.screens.list_page import ListPage
 from smsconsole.services.applications import ApplicationFilter
-from smsconsole.services.errors import ServiceError
 from smsconsole.store.enums import ReviewStatus
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import enum_label
 
 
@@ -40,127 +40,72 @@ def application_bindings(prefix: str) -> list:
     ]
 
 
-def resolve_user(services, text: str, prefix: str) -> tuple[int | None, str]:
-    """A typed account / name / phone → (user id, label); blank → (None, "").
-    An exact account wins; otherwise exactly one match is needed."""
-    text = (text or "").strip()
-    if not text:
-        return None, ""
-    matches = services.users.search(text, limit=10)
-    exact = [u for u in matches if u.account == text or u.phone == text]
-    if exact:
-        matches = exact[:1]
-    if not matches:
-        raise ServiceError(f"{prefix}.filter.no_user", "user", text=text)
-    if len(matches) > 1:
-        raise ServiceError(f"{prefix}.filter.many_users", "user", text=text,
-                           accounts=", ".join(u.account for u in matches[:5]))
-    user = matches[0]
-    return user.id, f"{user.account} ({user.name})"
-
-
-class ApplicationsPage(MenuPage):
+class ApplicationsPage(ListPage):
     """The list of signature or template applications; see the module docstring."""
 
     kind = "signature"  # "signature" | "template"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.search = ""
-        self.status: ReviewStatus | None = None
-        self.user_id: int | None = None
-        self.user_label = ""
+    FILTER = ApplicationFilter
+    FORM_TAKES_QUICK = False  # the search stays apart from the filter form
 
     @property
     def prefix(self) -> str:
         return self.page_id or f"{self.kind}s"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        p = self.prefix  # the texts are the page's own (``signatures.*`` / ``templates.*``)
+        self.FILTER_PREFIX, self.NO_ROW_KEY = p, f"{p}.no_row"
+        self.QUICK_KEY, self.APPLY_KEY = f"{p}.search.placeholder", f"{p}.filters.apply"
+
     @property
     def service(self):
         return self.services.signatures if self.kind == "signature" else self.services.templates
 
-    def columns(self) -> list[Column]:
-        raise NotImplementedError
-
-    def compose(self) -> ComposeResult:
-        yield FilterLine(self.prefix, id=f"{self.prefix}-filters")
-        yield PagedTable(self.columns(), fetch=self._fetch, on_filter_text=self._search_typed,
-                         filter_placeholder_key=f"{self.prefix}.search.placeholder",
-                         id=f"{self.prefix}-table")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._show_filters()
-
     # --- data and filters ------------------------------------------------------------------
 
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one(PagedTable)
-
-    def _fetch(self, cursor, backward: bool, limit: int):
-        flt = ApplicationFilter(status=self.status, user_id=self.user_id, search=self.search)
+    def fetch(self, flt: ApplicationFilter, cursor, backward: bool, limit: int):
         return self.service.page(flt, cursor, limit, backward=backward)
 
-    def _search_typed(self, text: str) -> None:
-        self.search = text
-        self.table.reload()
+    def effective_filter(self) -> ApplicationFilter:
+        return replace(self.flt, search=self.quick)
 
-    def _show_filters(self) -> None:
-        self.query_one(FilterLine).show([(f"{self.prefix}.f.status", self.status),
-                                         (f"{self.prefix}.f.user", self.user_label)])
+    def filter_parts(self) -> list:
+        return [(f"{self.prefix}.f.status", self.flt.status),
+                (f"{self.prefix}.f.user", self.user_label)]
 
     def set_filters(self, **filters: Any) -> None:
         """``status`` (a ReviewStatus or its value) and ``user_id`` (+ ``user`` label)
         from another page, e.g. home's counts."""
-        if "status" in filters:
-            self.status = ReviewStatus(filters["status"]) if filters["status"] else None
-        if "user_id" in filters:
-            self.user_id = filters["user_id"]
-            self.user_label = str(filters.get("user") or (f"#{self.user_id}"
-                                                          if self.user_id else ""))
-        self._show_filters()
+        user_id = filters.get("user_id")
+        label = str(filters.get("user") or (f"#{user_id}" if user_id else ""))
+        super().set_filters(**filters)
+        self.user_label = label
+        if self.is_mounted:
+            self.show_filters()
 
-    def clear_filter(self) -> bool:
-        cleared = super().clear_filter()
-        if self.status is not None or self.user_id is not None:
-            self.status, self.user_id, self.user_label = None, None, ""
-            self._show_filters()
-            self.table.reload()
-            cleared = True
-        return cleared
+    def filter_value(self, name: str, value: Any) -> Any:
+        return ReviewStatus(value) if name == "status" and value else value
 
     def action_filters(self) -> None:
         p = self.prefix
 
-        def resolve(values: dict) -> dict:
-            user_id, label = resolve_user(self.services, values["user"], p)
-            return {"status": values["status"], "user_id": user_id, "user": label}
-
-        def chosen(result: dict | None) -> None:
-            if result is None:
-                return
-            self.status = ReviewStatus(result["status"]) if result["status"] else None
-            self.user_id, self.user_label = result["user_id"], result["user"]
-            self._show_filters()
-            self.table.reload()
+        def submit(values: dict) -> tuple[ApplicationFilter, str]:
+            user = self.services.users.resolve(values["user"])
+            new = replace(self.flt, user_id=user.id if user else None,
+                          status=ReviewStatus(values["status"]) if values["status"] else None)
+            return new, user.label if user else ""
 
         user_text = self.user_label.split(" (")[0] if self.user_label else ""
-        self.app.push_screen(FormDialog(f"{p}.filters.title", [
+        status = self.flt.status
+        self.open_filters(f"{p}.filters.title", [
             Field("status", f"{p}.f.status", kind="select",
-                  value=self.status.value if self.status else None,
+                  value=status.value if status else None,
                   choices=[(s.value, f"enum.review_status.{s.value}") for s in ReviewStatus],
                   help_key=f"{p}.f.status.help"),
             Field("user", f"{p}.f.user", value=user_text, help_key=f"{p}.f.user.help"),
-        ], resolve, submit_label_key=f"{p}.filters.apply"), chosen)
+        ], submit)
 
     # --- rows --------------------------------------------------------------------------------
-
-    def _selected(self):
-        row = self.table.selected
-        if row is None:
-            self.app.notify(t(f"{self.prefix}.no_row"), severity="warning")
-        return row
 
     def _done(self, key: str, **params: Any) -> None:
         self.notify_ok(f"{self.prefix}.{key}", **params)
@@ -169,15 +114,6 @@ class ApplicationsPage(MenuPage):
     def _params(self, row) -> dict[str, Any]:
         return {"name": row.name, "code": row.code, "account": row.account,
                 "status": enum_label(row.status)}
-
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        self.show_detail(event.row)
-
-    def action_view(self) -> None:
-        row = self._selected()
-        if row is not None:
-            self.show_detail(row)
 
     def detail_pairs(self, row) -> list[tuple[str, Any]]:
         p = self.prefix
@@ -200,38 +136,29 @@ class ApplicationsPage(MenuPage):
 
     def show_detail(self, row) -> None:
         p = self.prefix
-        actions: list[tuple[str, str, str]] = []
+        actions: list = []
         if row.status == ReviewStatus.PENDING:
-            actions += [("s", f"key.{p}.submit", "submit"), ("x", f"key.{p}.reject", "reject")]
+            actions += [("s", f"key.{p}.submit", self._submit),
+                        ("x", f"key.{p}.reject", self._reject)]
         if row.status == ReviewStatus.IN_REVIEW:
-            actions.append(("u", f"key.{p}.sync", "sync"))
-        actions.append(("d", f"key.{p}.delete", "delete"))
-
-        def chosen(choice: str | None) -> None:
-            if choice:
-                getattr(self, f"_{choice}")(row)
-
-        self.app.push_screen(DetailDialog(f"{p}.detail.title", self.detail_pairs(row),
-                                          actions=actions, name=row.name), chosen)
-
-    def _on_selected(self, name: str) -> None:
-        row = self._selected()
-        if row is not None:
-            getattr(self, f"_{name}")(row)
+            actions.append(("u", f"key.{p}.sync", self._sync))
+        actions.append(("d", f"key.{p}.delete", self._delete))
+        self.show_actions(f"{p}.detail.title", self.detail_pairs(row), actions, row,
+                          name=row.name)
 
     # --- actions ---------------------------------------------------------------------------
 
     def action_submit(self) -> None:
-        self._on_selected("submit")
+        self.with_selected(self._submit)
 
     def action_reject(self) -> None:
-        self._on_selected("reject")
+        self.with_selected(self._reject)
 
     def action_sync(self) -> None:
-        self._on_selected("sync")
+        self.with_selected(self._sync)
 
     def action_delete(self) -> None:
-        self._on_selected("delete")
+        self.with_selected(self._delete)
 
     def _submit(self, row) -> None:
         p = self.prefix
@@ -298,8 +225,6 @@ class ApplicationsPage(MenuPage):
                 confirm_key=f"{self.prefix}.delete.yes")
 
     def action_assign(self) -> None:
-        from smsconsole.screens.dialogs.signatures_assign import AssignDialog
-
         def done(result) -> None:
             if result is not None:
                 app, account = result
@@ -331,4 +256,4 @@ class SignaturesPage(ApplicationsPage):
         ]
 
 
-__all__ = ["ApplicationsPage", "SignaturesPage", "application_bindings", "resolve_user"]
+__all__ = ["ApplicationsPage", "SignaturesPage", "application_bindings"]

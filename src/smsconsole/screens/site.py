@@ -20,15 +20,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import MenuPage
+from smsconsole.screens.base import MenuPage, palette_commands
 from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
-from smsconsole.screens.dialogs.users_common import (
-    checks_text,
-    confirm,
-    pairs_table,
-    palette_commands,
-)
+from smsconsole.screens.dialogs.confirm import confirm
+from smsconsole.screens.dialogs.detail import pairs_table
 from smsconsole.services.settings import SiteInput
+from smsconsole.widgets.check_labels import checks_text
 from smsconsole.widgets.labels import Tr, keybind
 
 

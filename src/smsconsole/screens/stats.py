@@ -23,11 +23,9 @@ from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs import Field, FormDialog
 from smsconsole.screens.dialogs.export import ExportSpec, start_export
 from smsconsole.screens.dialogs.records_filters import (
-    check_range,
     day_range_text,
     enum_choices,
     parse_day,
-    resolve_user,
     summary,
 )
 from smsconsole.services.exports import StatsExport
@@ -201,14 +199,13 @@ class StatisticsPage(MenuPage):
 
         def submit(values: dict) -> tuple:
             first, last = parse_day(values["first"], "first"), parse_day(values["last"], "last")
-            check_range(first, last)
-            user = resolve_user(self.services, values["user"])
-            new = StatsFilter(user_id=user[0] if user else None,
+            user = self.services.users.resolve(values["user"])
+            new = StatsFilter(user_id=user.id if user else None,
                               sign_name=values["sign_name"] or "", sms_type=values["sms_type"],
                               template_code=values["template_code"].strip(),
                               template_name=values["template_name"].strip())
-            self.services.stats.daily(first, last, new)  # the service's own checks (range)
-            return first, last, new, user[1] if user else ""
+            self.services.stats.check_filter(first, last, new)
+            return first, last, new, user.account if user else ""
 
         def done(result) -> None:
             if result is not None:

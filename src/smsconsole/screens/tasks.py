@@ -13,20 +13,13 @@ from functools import partial
 from typing import Any
 
 from smsconsole.i18n import t
-from smsconsole.screens.dialogs import Field, FormDialog
-from smsconsole.screens.dialogs.export import ExportSpec, start_export
-from smsconsole.screens.dialogs.records_filters import (
-    check_range,
-    day_range_text,
-    enum_choices,
-    parse_day,
-    resolve_user,
-)
-from smsconsole.screens.dialogs.records_list import DataListPage
+from smsconsole.screens.dialogs import Field
+from smsconsole.screens.dialogs.records_filters import day_range_text, enum_choices, parse_day
 from smsconsole.screens.dialogs.tasks_detail import TaskDetailScreen
+from smsconsole.screens.list_page import ListPage
 from smsconsole.services.records import TaskFilter
 from smsconsole.store.enums import TaskStatus
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import dt, enum_label, num
 
 
@@ -54,11 +47,12 @@ COLUMNS = [
 ]
 
 
-class SendTasksPage(DataListPage):
+class SendTasksPage(ListPage):
     FILTER = TaskFilter
     COLUMNS = COLUMNS
     QUICK_KEY = "tasks.quick"
     EMPTY_KEY = "tasks.empty"
+    EXPORT = "tasks"
     BINDINGS = [
         keybind("f", "filters", "tasks.filter"),
         keybind("x", "export", "tasks.export"),
@@ -79,8 +73,8 @@ class SendTasksPage(DataListPage):
             if text.upper().startswith("SMS_"):
                 flt = replace(flt, template_code=text)
             else:
-                user = resolve_user(self.services, text, "quick")
-                flt = replace(flt, user_id=user[0] if user else None)
+                user = self.services.users.resolve(text, "quick")
+                flt = replace(flt, user_id=user.id if user else None)
         return self.fetch(flt, cursor, backward, limit)
 
     def fetch(self, flt, cursor, backward, limit):
@@ -115,20 +109,14 @@ class SendTasksPage(DataListPage):
 
         def submit(values: dict) -> tuple[TaskFilter, str]:
             first, last = parse_day(values["first"], "first"), parse_day(values["last"], "last")
-            check_range(first, last)
-            user = resolve_user(self.services, values["user"])
-            new = TaskFilter(user_id=user[0] if user else None, first=first, last=last,
+            user = self.services.users.resolve(values["user"])
+            new = TaskFilter(user_id=user.id if user else None, first=first, last=last,
                              template_code=values["template_code"].strip(),
                              status=values["status"])
-            self.services.records.tasks(new, None, 1)  # the service's own checks
-            return new, user[1] if user else ""
+            self.services.records.check_task_filter(new)
+            return new, user.account if user else ""
 
-        def done(result) -> None:
-            if result is not None:
-                self.replace_filter(*result)
-
-        self.app.push_screen(FormDialog("tasks.filter.title", fields, submit,
-                                        submit_label_key="datalist.apply"), done)
+        self.open_filters("tasks.filter.title", fields, submit)
 
     # --- a task ------------------------------------------------------------------------
 
@@ -144,9 +132,8 @@ class SendTasksPage(DataListPage):
             task_id, self.open_task = self.open_task, None
             self.show_task(task_id)
 
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        self.show_task(event.row.id)
+    def show_detail(self, row: Any) -> None:
+        self.show_task(row.id)
 
     def show_task(self, task_id: int) -> None:
         """Fetch the task afresh (counts move as reports arrive) and open it."""
@@ -154,21 +141,17 @@ class SendTasksPage(DataListPage):
                          on_done=lambda task: self.app.push_screen(
                              TaskDetailScreen(self.services, task)))
 
-    def action_export(self) -> None:
-        flt = self.flt
+    def effective_filter(self) -> TaskFilter:
+        """The filter with the ``/`` text as a template CODE or a user search (the list
+        resolves the user itself, in ``_fetch_quick``)."""
         quick = self.quick.strip()
         if quick.upper().startswith("SMS_"):
-            flt = replace(flt, template_code=quick)
-        elif quick:
-            flt = replace(flt, user_search=quick)
-        start_export(self, ExportSpec("tasks", flt, summary=self.filters_text))
+            return replace(self.flt, template_code=quick)
+        if quick:
+            return replace(self.flt, user_search=quick)
+        return self.flt
 
     def command_palette_commands(self) -> list:
-        return [(t("tasks.palette.open"), self._open_selected),
+        return [(t("tasks.palette.open"), self.action_view),
                 (t("tasks.palette.filter"), self.action_filters),
                 (t("tasks.palette.export"), self.action_export)]
-
-    def _open_selected(self) -> None:
-        row = self.selected_row()
-        if row is not None:
-            self.show_task(row.id)

@@ -7,18 +7,22 @@ and templates (with delete), freeze with a reason / restore.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from textual.app import ComposeResult
-
 from smsconsole.i18n import t
-from smsconsole.screens.base import MenuPage
-from smsconsole.screens.dialogs import DetailDialog, Field, FormDialog
-from smsconsole.screens.dialogs.users_common import FilterLine, confirm, palette_commands
+from smsconsole.screens.base import palette_commands
+from smsconsole.screens.dialogs import Field, FormDialog
+from smsconsole.screens.dialogs.confirm import confirm
+from smsconsole.screens.dialogs.users_applications import UserApplicationsDialog
+from smsconsole.screens.dialogs.users_gateway import GatewayKeysDialog
+from smsconsole.screens.dialogs.users_holdings import HoldingsDialog
+from smsconsole.screens.list_page import ListPage
+from smsconsole.screens.risk import customer_pairs, edit_limits
 from smsconsole.services.users import UserFilter, UserUpdate
 from smsconsole.store.enums import SmsType, UserStatus
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import enum_label, num, valid_through
 
 QUOTA_COLUMNS = (SmsType.GENERAL, SmsType.NOTIFICATION, SmsType.VERIFICATION, SmsType.PROMOTION)
@@ -32,7 +36,27 @@ def sms_type_choices(types=QUOTA_COLUMNS) -> list[tuple[str, str]]:
     return [(st.value, f"enum.sms_type.{st.value}") for st in types]
 
 
-class UsersPage(MenuPage):
+class UsersPage(ListPage):
+    FILTER = UserFilter
+    FILTER_PREFIX = "users"
+    QUICK_KEY = "users.search.placeholder"
+    NO_ROW_KEY = "users.no_row"
+    APPLY_KEY = "users.filters.apply"
+    FORM_TAKES_QUICK = False  # the search stays apart from the status filter
+    COLUMNS = [
+        Column("account", "users.col.account"),
+        Column("name", "users.col.name"),
+        Column("company", "users.col.company", give_way=1),
+        Column("phone", "users.col.phone"),
+        Column("status", "users.col.status"),
+        *[Column(f"q_{st.value}", f"users.col.q_{st.value}", align="right",
+                 render=_quota(st)) for st in QUOTA_COLUMNS],
+        Column("registered_at", "users.col.registered"),
+        Column("email", "users.col.email"),
+        Column("registered_via", "users.col.via",
+               render=lambda row: t(f"users.via.{row.registered_via}")),
+        Column("last_login_at", "users.col.last_login"),
+    ]
     BINDINGS = [
         keybind("e", "edit", "users.edit"),
         keybind("a", "allocate", "users.allocate"),
@@ -43,69 +67,19 @@ class UsersPage(MenuPage):
         keybind("f", "filters", "users.filters"),
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.search = ""
-        self.status: UserStatus | None = None
-
-    def compose(self) -> ComposeResult:
-        yield FilterLine("users", id="users-filters")
-        yield PagedTable(
-            [Column("account", "users.col.account"),
-             Column("name", "users.col.name"),
-             Column("company", "users.col.company", give_way=1),
-             Column("phone", "users.col.phone"),
-             Column("status", "users.col.status"),
-             *[Column(f"q_{st.value}", f"users.col.q_{st.value}", align="right",
-                      render=_quota(st)) for st in QUOTA_COLUMNS],
-             Column("registered_at", "users.col.registered"),
-             Column("email", "users.col.email"),
-             Column("registered_via", "users.col.via",
-                    render=lambda row: t(f"users.via.{row.registered_via}")),
-             Column("last_login_at", "users.col.last_login")],
-            fetch=self._fetch, on_filter_text=self._search_typed,
-            filter_placeholder_key="users.search.placeholder", id="users-table")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._show_filters()
-
     # --- data --------------------------------------------------------------------------
 
-    @property
-    def table(self) -> PagedTable:
-        return self.query_one("#users-table", PagedTable)
+    def fetch(self, flt: UserFilter, cursor, backward: bool, limit: int):
+        return self.services.users.page(flt, cursor, limit, backward=backward)
 
-    def _fetch(self, cursor, backward: bool, limit: int):
-        return self.services.users.page(UserFilter(search=self.search, status=self.status),
-                                        cursor, limit, backward=backward)
+    def effective_filter(self) -> UserFilter:
+        return replace(self.flt, search=self.quick)
 
-    def _search_typed(self, text: str) -> None:
-        self.search = text
-        self.table.reload()
+    def filter_parts(self) -> list:
+        return [("users.f.status", self.flt.status)]
 
-    def _show_filters(self) -> None:
-        self.query_one(FilterLine).show([("users.f.status", self.status)])
-
-    def set_filters(self, **filters: Any) -> None:
-        if "status" in filters:
-            self.status = UserStatus(filters["status"]) if filters["status"] else None
-        self._show_filters()
-
-    def clear_filter(self) -> bool:
-        cleared = super().clear_filter()
-        if self.status is not None:
-            self.status = None
-            self._show_filters()
-            self.table.reload()
-            cleared = True
-        return cleared
-
-    def _selected(self):
-        row = self.table.selected
-        if row is None:
-            self.app.notify(t("users.no_row"), severity="warning")
-        return row
+    def filter_value(self, name: str, value: Any) -> Any:
+        return UserStatus(value) if name == "status" and value else value
 
     def _changed(self, key: str, **params: Any) -> None:
         self.notify_ok(key, **params)
@@ -114,30 +88,19 @@ class UsersPage(MenuPage):
     # --- filters -----------------------------------------------------------------------
 
     def action_filters(self) -> None:
-        def chosen(values: dict | None) -> None:
-            if values is None:
-                return
-            self.status = UserStatus(values["status"]) if values["status"] else None
-            self._show_filters()
-            self.table.reload()
+        def submit(values: dict) -> UserFilter:
+            return replace(self.flt, status=UserStatus(values["status"]) if values["status"]
+                           else None)
 
-        self.app.push_screen(FormDialog("users.filters.title", [
+        status = self.flt.status
+        self.open_filters("users.filters.title", [
             Field("status", "users.f.status", kind="select",
-                  value=self.status.value if self.status else None,
+                  value=status.value if status else None,
                   choices=[(s.value, f"enum.user_status.{s.value}") for s in UserStatus],
                   help_key="users.f.status.help"),
-        ], lambda values: values, submit_label_key="users.filters.apply"), chosen)
+        ], submit)
 
     # --- view --------------------------------------------------------------------------
-
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        self.show_detail(event.row)
-
-    def action_view(self) -> None:
-        row = self._selected()
-        if row is not None:
-            self.show_detail(row)
 
     def show_detail(self, row) -> None:
         """The user with their risk-control side (limits, opt-outs, recent hits)."""
@@ -145,8 +108,6 @@ class UsersPage(MenuPage):
                          on_done=lambda risk: self._show_detail(row, risk))
 
     def _show_detail(self, row, risk) -> None:
-        from smsconsole.screens.risk import customer_pairs
-
         pairs: list[tuple[str, Any]] = [
             ("users.col.account", row.account), ("users.col.name", row.name),
             ("users.col.company", row.company), ("users.col.phone", row.phone),
@@ -161,51 +122,39 @@ class UsersPage(MenuPage):
                   ("users.f.max_templates", row.max_templates)]
         pairs += [(f"users.col.q_{st.value}", row.remaining.get(st, 0)) for st in QUOTA_COLUMNS]
         pairs += customer_pairs(risk)
-        actions = [("e", "key.users.edit", "edit"), ("a", "key.users.allocate", "allocate"),
-                   ("h", "key.users.holdings", "holdings"),
-                   ("s", "key.users.signatures", "signatures"),
-                   ("t", "key.users.templates", "templates"),
-                   ("k", "key.users.gateway", "gateway"),
-                   ("l", "key.users.limits", "limits"),
+        actions = [("e", "key.users.edit", self._edit),
+                   ("a", "key.users.allocate", self._allocate),
+                   ("h", "key.users.holdings", self._holdings),
+                   ("s", "key.users.signatures", self._signatures),
+                   ("t", "key.users.templates", self._templates),
+                   ("k", "key.users.gateway", self._gateway),
+                   ("l", "key.users.limits", self._limits),
                    ("z", "users.action.restore" if row.status == UserStatus.FROZEN
-                    else "users.action.freeze", "freeze")]
-
-        def chosen(choice: str | None) -> None:
-            if choice:
-                getattr(self, f"_{choice}")(row)
-
-        self.app.push_screen(DetailDialog("users.detail.title", pairs, actions=actions,
-                                          account=row.account), chosen)
+                    else "users.action.freeze", self._freeze)]
+        self.show_actions("users.detail.title", pairs, actions, row, account=row.account)
 
     def _limits(self, row) -> None:
-        from smsconsole.screens.risk import edit_limits
-
         edit_limits(self, row)
 
     # --- actions on the selected user ---------------------------------------------------
 
-    def _on_selected(self, name: str) -> None:
-        row = self._selected()
-        if row is not None:
-            getattr(self, f"_{name}")(row)
-
     def action_edit(self) -> None:
-        self._on_selected("edit")
+        self.with_selected(self._edit)
 
     def action_allocate(self) -> None:
-        self._on_selected("allocate")
+        self.with_selected(self._allocate)
 
     def action_holdings(self) -> None:
-        self._on_selected("holdings")
+        self.with_selected(self._holdings)
 
     def action_signatures(self) -> None:
-        self._on_selected("signatures")
+        self.with_selected(self._signatures)
 
     def action_templates(self) -> None:
-        self._on_selected("templates")
+        self.with_selected(self._templates)
 
     def action_freeze(self) -> None:
-        self._on_selected("freeze")
+        self.with_selected(self._freeze)
 
     def _edit(self, row) -> None:
         def save(values: dict):
@@ -247,8 +196,6 @@ class UsersPage(MenuPage):
             account=row.account), done)
 
     def _holdings(self, row) -> None:
-        from smsconsole.screens.dialogs.users_holdings import HoldingsDialog
-
         self.app.push_screen(HoldingsDialog(self.services, self.actor, row),
                              lambda changed: changed and self.refresh_data())
 
@@ -259,13 +206,9 @@ class UsersPage(MenuPage):
         self._applications(row, "template")
 
     def _applications(self, row, kind: str) -> None:
-        from smsconsole.screens.dialogs.users_applications import UserApplicationsDialog
-
         self.app.push_screen(UserApplicationsDialog(self.services, self.actor, row, kind))
 
     def _gateway(self, row) -> None:
-        from smsconsole.screens.dialogs.users_gateway import GatewayKeysDialog
-
         self.app.push_screen(GatewayKeysDialog(self.services, self.actor, row))
 
     def _freeze(self, row) -> None:

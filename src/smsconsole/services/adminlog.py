@@ -75,6 +75,15 @@ class AdminLogService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    @staticmethod
+    def check_filter(flt: AdminLogFilter) -> AdminLogFilter:
+        """The filter's own rules, without running a query (the filter form's submit):
+        every bad field named at once (``Invalid``/``InvalidFields``)."""
+        v.all_valid(lambda: v.date_order(flt.first, flt.last),
+                    lambda: v.search(flt.action, "action"),
+                    lambda: v.search(flt.target, "target"))
+        return flt
+
     def stmt(self, flt: AdminLogFilter = AdminLogFilter()):
         """The filtered query (lists and exports share it)."""
         stmt = select(AdminLog)

@@ -156,6 +156,14 @@ class HoldingService:
                             detail={"status": [old.value, status.value]})
             return holding
 
+    @staticmethod
+    def check_finance_filter(flt: FinanceFilter) -> FinanceFilter:
+        """The finance filter's own rules, without running a query (a filter form's
+        submit): every bad field named at once (``Invalid``/``InvalidFields``)."""
+        v.all_valid(lambda: v.search(flt.user_search, "user_search"),
+                    lambda: v.date_order(flt.first, flt.last))
+        return flt
+
     def finance_stmt(self, flt: FinanceFilter):
         stmt = _row_select()
         if flt.user_id:

@@ -226,6 +226,25 @@ class RecordService:
 
     # --- tasks --------------------------------------------------------------------------
 
+    @staticmethod
+    def check_task_filter(flt: TaskFilter) -> TaskFilter:
+        """A task filter's own rules, without running a query (a filter form's submit):
+        every bad field named at once (``Invalid``/``InvalidFields``)."""
+        v.all_valid(lambda: v.date_order(flt.first, flt.last),
+                    lambda: v.search(flt.template_code, "template_code"),
+                    lambda: v.search(flt.user_search, "user_search"))
+        return flt
+
+    @staticmethod
+    def check_record_filter(flt: RecordFilter) -> RecordFilter:
+        """A record filter's own rules, without running a query (the records page's
+        filter form, the record query): every bad field named at once."""
+        v.all_valid(lambda: v.search(flt.phone, "phone"),
+                    lambda: v.date_order(flt.first, flt.last),
+                    lambda: v.search(flt.template_code, "template_code"),
+                    lambda: v.search(flt.sign_name, "sign_name"))
+        return flt
+
     def task_stmt(self, flt: TaskFilter, *, cursor=None, backward: bool = False):
         """The filter as a SELECT. ``cursor``: the keyset page's cursor, when there is one
         (the date bound it makes redundant is left out; same rows)."""

@@ -104,6 +104,22 @@ class StatsService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    @staticmethod
+    def check_filter(first: date | None, last: date | None,
+                     flt: StatsFilter = StatsFilter()) -> StatsFilter:
+        """The days and the filter's own rules, without running a query (the filter
+        form's submit): every bad field named at once (``Invalid``/``InvalidFields``)."""
+
+        def span() -> None:
+            if first and last and (last - first).days >= MAX_DAYS:
+                raise Invalid("error.stats.range_too_long", "first", max=MAX_DAYS)
+
+        v.all_valid(lambda: v.date_order(first, last), span,
+                    lambda: v.search(flt.sign_name, "sign_name"),
+                    lambda: v.search(flt.template_code, "template_code"),
+                    lambda: v.search(flt.template_name, "template_name"))
+        return flt
+
     def daily(self, first: date, last: date, flt: StatsFilter = StatsFilter()) -> list[DayRow]:
         """One row per day first..last (inclusive, zeros included), oldest first."""
         v.date_order(first, last)

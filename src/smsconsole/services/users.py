@@ -47,6 +47,20 @@ class UserFilter:
 
 
 @dataclass(frozen=True)
+class UserMatch:
+    """The user a typed text stands for (``UserService.resolve``)."""
+
+    id: int
+    account: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        """``account (name)``, as filter lines show it."""
+        return f"{self.account} ({self.name})" if self.name else self.account
+
+
+@dataclass(frozen=True)
 class UserRow:
     id: int
     account: str
@@ -176,6 +190,25 @@ class UserService:
         with self.ctx.store.read() as s:
             stmt = self._filtered(UserFilter(search=text)).order_by(User.account).limit(limit)
             return list(s.scalars(stmt))
+
+    def resolve(self, text: str | None, field: str = "user") -> UserMatch | None:
+        """The one user lookup of every filter form: a typed account, name or phone →
+        the user. Blank → None. An exact account or phone wins; otherwise exactly one
+        user may match. Refused at ``field`` (``error.user.no_match`` /
+        ``error.user.ambiguous``, naming up to five accounts) otherwise."""
+        value = (text or "").strip()
+        if not value:
+            return None
+        found = self.search(value, limit=6)
+        exact = [u for u in found if value in (u.account, u.phone)]
+        if exact:
+            found = exact[:1]
+        if not found:
+            raise NotFound("error.user.no_match", field, text=value)
+        if len(found) > 1:
+            raise Invalid("error.user.ambiguous", field, text=value,
+                          accounts=", ".join(u.account for u in found[:5]))
+        return UserMatch(found[0].id, found[0].account, found[0].name)
 
     def update(self, actor: Actor, user_id: int, data: UserUpdate) -> User:
         checks = {

@@ -242,6 +242,21 @@ def yuan(fen: int) -> str:
     return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
+def all_valid(*checks: Callable[[], object]) -> None:
+    """Run every check; raise the one ``Invalid`` (or ``InvalidFields`` with each, in
+    order) so a form shows every bad field at once."""
+    errors: list[Invalid] = []
+    for check in checks:
+        try:
+            check()
+        except Invalid as exc:
+            errors.extend(getattr(exc, "errors", None) or [exc])
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InvalidFields(errors)
+
+
 def date_order(first: date | None, last: date | None, field: str = "last") -> None:
     if first and last and first > last:
         raise Invalid("error.dates.order", field, first=first.isoformat(), last=last.isoformat())

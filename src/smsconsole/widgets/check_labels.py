@@ -5,7 +5,10 @@ the command line uses it too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from rich.text import Text
 
 from smsconsole.i18n import t
 
@@ -45,4 +48,18 @@ def check_label(item: Any) -> str:
     return text
 
 
-__all__ = ["CHECK_NAMES", "field_label", "item_name", "check_label"]
+def checks_text(items: Sequence[Any], label: Callable[[Any], str]) -> Text:
+    """One line per ``CheckItem``: ✓/✗, what was tested (``label(item)``), and for a
+    failure what the cloud said."""
+    text = Text()
+    for item in items:
+        text.append("✓ " if item.ok else "✗ ", style="green" if item.ok else "bold red")
+        text.append(label(item))
+        if item.detail and not item.ok:
+            text.append(f" — {item.detail}", style="red")
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+__all__ = ["CHECK_NAMES", "field_label", "item_name", "check_label", "checks_text"]

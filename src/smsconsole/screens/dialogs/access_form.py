@@ -15,11 +15,11 @@ from textual.widgets import Button, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.dialogs.confirm import confirm
 from smsconsole.screens.dialogs.form import FormDialog
-from smsconsole.screens.dialogs.users_common import checks_text
 from smsconsole.services.errors import ServiceError
 from smsconsole.store.enums import QueueMode
-from smsconsole.widgets.check_labels import check_label, field_label
+from smsconsole.widgets.check_labels import check_label, checks_text, field_label
 from smsconsole.widgets.form_view import Field, FormItem, Section
 from smsconsole.widgets.labels import keybind
 
@@ -104,8 +104,6 @@ class CheckedFormDialog(FormDialog):
         if not bad or self._tested_values != self.form.values():
             super().action_submit()
             return
-        from smsconsole.screens.dialogs.users_common import confirm
-
         confirm(self, t("access.save_failing.confirm", n=len(bad)),
                 lambda: FormDialog.action_submit(self), title_key="access.save_failing.title",
                 confirm_key="access.save_failing.yes")

@@ -10,6 +10,9 @@ first, so a stray enter never deletes anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -65,3 +68,15 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+def confirm(page: Any, message: str, then: Callable[[], Any], *, danger: bool = True,
+            title_key: str = "confirm.title", confirm_key: str = "confirm.yes") -> None:
+    """Ask first; ``then()`` runs only on yes."""
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            then()
+
+    page.app.push_screen(ConfirmDialog(message, title_key=title_key, confirm_key=confirm_key,
+                                       danger=danger), answered)

@@ -31,6 +31,17 @@ from smsconsole.widgets.format import cell
 from smsconsole.widgets.labels import keybind, translate_bindings
 
 
+def pairs_table(pairs: Sequence[tuple[str, Any]]) -> Table:
+    """Label (a catalog key) / value rows, values shown as table cells are (a rich
+    ``Text`` as is): the detail dialog's body, the settings views."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in pairs:
+        table.add_row(t(label), value if isinstance(value, Text) else Text(cell(value)))
+    return table
+
+
 class DetailDialog(ModalScreen):
     DEFAULT_CSS = """
     DetailDialog { align: center middle; }
@@ -71,13 +82,7 @@ class DetailDialog(ModalScreen):
         self.query_one("#detail-body").focus()
 
     def _table(self) -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-        for label, value in self.pairs:
-            shown = value if isinstance(value, Text) else Text(cell(value))
-            table.add_row(t(label), shown)
-        return table
+        return pairs_table(self.pairs)
 
     def _keys_text(self) -> str:
         parts = [f"{key} {t(label)}" for key, label, _ in self.actions]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from smsconsole.i18n import t
-from smsconsole.screens.dialogs.users_common import confirm
+from smsconsole.screens.dialogs.confirm import confirm
 from smsconsole.screens.dialogs.users_holdings import UserListDialog
 from smsconsole.widgets.format import dt, enum_label
 from smsconsole.widgets.labels import keybind

@@ -8,9 +8,9 @@ from typing import Any
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.dialogs.confirm import confirm
 from smsconsole.screens.dialogs.detail import DetailDialog
 from smsconsole.screens.dialogs.form import FormDialog
-from smsconsole.screens.dialogs.users_common import confirm
 from smsconsole.screens.dialogs.users_holdings import UserListDialog
 from smsconsole.store.enums import KeyStatus
 from smsconsole.widgets.form_view import Field

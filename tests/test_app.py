@@ -14,8 +14,8 @@ from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs.help_keys import KeysDialog
 from smsconsole.widgets import PagedTable
 from tests.helpers import SIZE, build_app, log_in, settle
-from tests.seeds.shell import seed_shell
 from tests.screens.sample_page import SamplePage
+from tests.seeds.shell import seed_shell
 
 
 @pytest.fixture

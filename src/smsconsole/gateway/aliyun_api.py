@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsconsole.cloud import acs_signing
+from smsconsole.cloud.acs_params import ApiError, integer, required
 from smsconsole.services.errors import CloudFailure, ServiceError
 from smsconsole.services.risk import RiskRefused
 from smsconsole.store.models import (
@@ -79,14 +80,6 @@ RISK_MESSAGES = {
     "isv.MONTH_LIMIT_CONTROL": "触发月发送限额",
     "isv.BLACK_KEY_CONTROL_LIMIT": "黑名单管控",
 }
-
-
-class ApiError(Exception):
-    """HTTP-level error (status, Aliyun code)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class Business(Exception):
@@ -148,7 +141,7 @@ class AliyunApi:
         }
         from smsconsole.gateway.aliyun_apps import Applications
 
-        self.actions.update(Applications(self, Business, ApiError).actions())
+        self.actions.update(Applications(self, Business).actions())
 
     # --- entry -----------------------------------------------------------------------
 
@@ -254,21 +247,6 @@ class AliyunApi:
     # --- validation ------------------------------------------------------------------
 
     @staticmethod
-    def _required(p: dict, *names: str) -> None:
-        for name in names:
-            if p.get(name, "") == "":
-                raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
-
-    @staticmethod
-    def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
-        raw = p.get(name, "")
-        if raw == "":
-            return default
-        if not raw.isascii() or not raw.isdigit() or not lo <= int(raw) <= hi:
-            raise ApiError(400, "InvalidParameter", f"Specified parameter {name} is not valid.")
-        return int(raw)
-
-    @staticmethod
     def _phone(raw: str) -> str:
         m = _PHONE.match(raw.strip())
         if m is None:
@@ -367,7 +345,7 @@ class AliyunApi:
         return biz
 
     def send_sms(self, user_id: int, p: dict) -> dict:
-        self._required(p, "PhoneNumbers", "SignName", "TemplateCode")
+        required(p, "PhoneNumbers", "SignName", "TemplateCode")
         raw = [n for n in p["PhoneNumbers"].split(",") if n.strip()]
         biz_id, _ = self.send_message(user_id, p["SignName"], p["TemplateCode"], raw,
                                       p.get("TemplateParam"), self._out_id(p))
@@ -394,7 +372,7 @@ class AliyunApi:
         return self._biz_id([outcome]), outcome.accepted
 
     def send_batch_sms(self, user_id: int, p: dict) -> dict:
-        self._required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
+        required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
         try:
             numbers = json.loads(p["PhoneNumberJson"])
             signs = json.loads(p["SignNameJson"])
@@ -460,15 +438,15 @@ class AliyunApi:
                 from None
 
     def query_send_details(self, user_id: int, p: dict) -> dict:
-        self._required(p, "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
+        required(p, "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
         phone = self._phone(p["PhoneNumber"])
         start = self._day(p["SendDate"], "SendDate")
         now = self.services.ctx.clock.now().astimezone(CHINA)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if start > now or start < today - timedelta(days=29):
             raise Business("isv.INVALID_PARAMETERS", "只支持查询最近30天的记录")
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "CurrentPage", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "CurrentPage", 1, 1, 1_000_000)
         where = [SendRecord.user_id == user_id, SendRecord.phone == phone,
                  SendRecord.send_time >= start, SendRecord.send_time < start + timedelta(days=1)]
         if p.get("BizId"):  # the upstream one, or the one answered (held, unknown, batch)
@@ -504,13 +482,13 @@ class AliyunApi:
         return {"TotalCount": str(total), "SmsSendDetailDTOs": {"SmsSendDetailDTO": dtos}}
 
     def query_send_statistics(self, user_id: int, p: dict) -> dict:
-        self._required(p, "IsGlobe", "StartDate", "EndDate")
+        required(p, "IsGlobe", "StartDate", "EndDate")
         start = self._day(p["StartDate"], "StartDate").date()
         end = self._day(p["EndDate"], "EndDate").date()
         if end < start or (end - start).days > 30:
             raise Business("isv.INVALID_PARAMETERS", "StartDate/EndDate不正确")
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "PageIndex", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "PageIndex", 1, 1, 1_000_000)
         if p["IsGlobe"] not in ("1", "2"):
             raise ApiError(400, "InvalidParameter", "Specified parameter IsGlobe is not valid.")
         if p["IsGlobe"] == "2":  # international: the platform sends mainland only

@@ -1,7 +1,7 @@
 """SendBatchSms with different parameters per number: one task per signature and
 parameters, one BizId answered for all of them, every record found by it in
-QuerySendDetails and in the pushed reports; a later group refused after an earlier one
-was sent does not turn the answer into an error (the customer would send twice)."""
+QuerySendDetails and in the pushed reports. (A batch is one decision:
+test_batch_decision.py.)"""
 
 from __future__ import annotations
 
@@ -66,17 +66,3 @@ def test_every_group_found_by_the_one_biz_id(gsvc, gateway, box, receiver):
             break
     assert sorted((x["phone_number"], x["biz_id"]) for x in receiver.items("/r")) == [
         (p, r.body.biz_id) for p in phones]
-
-
-def test_a_later_group_refused_does_not_make_the_sent_one_an_error(gsvc, gateway):
-    svc = gsvc
-    c = make_customer(svc, quota=1)  # one message of quota: the second group is refused
-    client = sdk(gateway.url, c.ak, c.secret)
-    r = batch(client, c, ["13700000601", "13700000602"],
-              [{"name": "a", "order": "1"}, {"name": "b", "order": "2"}])
-    assert r.body.code == "OK"
-    assert (found(client, "13700000601", r.body.biz_id),
-            found(client, "13700000602", r.body.biz_id)) == (1, 0)
-    # Refused from the first group on: the refusal is the answer, nothing sent.
-    again = batch(client, c, ["13700000603"], [{"name": "a", "order": "1"}])
-    assert again.body.code == "isv.AMOUNT_NOT_ENOUGH"

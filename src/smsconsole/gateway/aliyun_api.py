@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-import secrets
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -30,19 +30,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsconsole.cloud import acs_signing
+from smsconsole.cloud.acs_params import ApiError, integer, required
+from smsconsole.gateway.limits import make_limiter
 from smsconsole.services.errors import CloudFailure, ServiceError
 from smsconsole.services.risk import RiskRefused
+from smsconsole.services.sending import SendRequest, platform_biz_id
+from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     DailyStat,
     DeliveryStatus,
     ReviewStatus,
     SendRecord,
     SendTask,
-    Signature,
     SignType,
     SmsType,
     TaskStatus,
-    Template,
 )
 
 router = APIRouter()
@@ -81,12 +83,17 @@ RISK_MESSAGES = {
 }
 
 
-class ApiError(Exception):
-    """HTTP-level error (status, Aliyun code)."""
+@dataclass(frozen=True)
+class _Tpl:
+    id: int
+    sms_type: SmsType
+    content: str
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+
+@dataclass(frozen=True)
+class _Sign:
+    name: str
+    sign_type: SignType
 
 
 class Business(Exception):
@@ -106,26 +113,6 @@ def business_code(e: ServiceError) -> tuple[str, str]:
     return _CODES.get(e.key, ("isp.SYSTEM_ERROR", "系统错误，请稍后重试"))
 
 
-class RateLimiter:
-    """Per-AccessKey token buckets, in this process (several processes each allow the
-    limit: the README says to divide it by the number of processes)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
-
-    def allow(self, key: str, qps: int) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            tokens, at = self._buckets.get(key, (float(qps), now))
-            tokens = min(float(qps), tokens + (now - at) * qps)
-            if tokens < 1.0:
-                self._buckets[key] = (tokens, now)
-                return False
-            self._buckets[key] = (tokens - 1.0, now)
-            return True
-
-
 class AliyunApi:
     """The request handling, synchronous (run in the thread pool)."""
 
@@ -134,7 +121,7 @@ class AliyunApi:
     def __init__(self, services) -> None:
         self.services = services
         self.keys = services.keys
-        self.limiter = RateLimiter()
+        self.limiter = make_limiter()  # across processes with Redis (gateway.limits)
         self._limits: dict[int, tuple[float, int]] = {}
         self._last_sweep = 0.0
         from smsconsole.services.gateway_stats import TrafficCounter
@@ -148,7 +135,7 @@ class AliyunApi:
         }
         from smsconsole.gateway.aliyun_apps import Applications
 
-        self.actions.update(Applications(self, Business, ApiError).actions())
+        self.actions.update(Applications(self, Business).actions())
 
     # --- entry -----------------------------------------------------------------------
 
@@ -203,9 +190,7 @@ class AliyunApi:
                                           secret_for, self.keys.use_nonce)
             action = verified.action
             key = found[-1]
-            if not self.limiter.allow(key.access_key_id, self._qps(key.user_id)):
-                raise ApiError(400, "Throttling.User", "Request was denied due to user flow "
-                                                       "control.")
+            self.throttle(key.access_key_id, key.user_id)
             self.keys.touch(key.key_id)
             self._maybe_sweep()
             handler = self.actions.get(action)
@@ -236,6 +221,13 @@ class AliyunApi:
                          f"&requestId={rid}",
         }, action, code
 
+    def throttle(self, bucket: str, user_id: int) -> None:
+        """``Throttling.User`` when ``bucket`` (an AccessKey id; ``rest:<user id>`` for
+        the REST API's sends) is over its customer's QPS limit."""
+        if not self.limiter.allow(bucket, self._qps(user_id)):
+            raise ApiError(400, "Throttling.User", "Request was denied due to user flow "
+                                                   "control.")
+
     def _qps(self, user_id: int) -> int:
         now = time.monotonic()
         hit = self._limits.get(user_id)
@@ -254,51 +246,39 @@ class AliyunApi:
     # --- validation ------------------------------------------------------------------
 
     @staticmethod
-    def _required(p: dict, *names: str) -> None:
-        for name in names:
-            if p.get(name, "") == "":
-                raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
-
-    @staticmethod
-    def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
-        raw = p.get(name, "")
-        if raw == "":
-            return default
-        if not raw.isascii() or not raw.isdigit() or not lo <= int(raw) <= hi:
-            raise ApiError(400, "InvalidParameter", f"Specified parameter {name} is not valid.")
-        return int(raw)
-
-    @staticmethod
     def _phone(raw: str) -> str:
         m = _PHONE.match(raw.strip())
         if m is None:
             raise Business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
         return m.group(1)
 
-    def _template(self, s, user_id: int, code: str) -> Template:
-        tpl = s.scalar(select(Template).where(Template.user_id == user_id,
-                                              Template.code == code)
-                       .order_by(Template.id).limit(1)) \
-            if 0 < len(code) <= 64 else None
-        if tpl is None or tpl.status != ReviewStatus.APPROVED:
+    @staticmethod
+    def _template(s, user_id: int, code: str) -> _Tpl:
+        """The customer's approved template with this code (one plain query)."""
+        rows = Driver(s).rows(
+            "SELECT id, status, sms_type, content FROM template WHERE user_id = ? AND code = ? "
+            "ORDER BY id LIMIT 1", (user_id, code)) if 0 < len(code) <= 64 else []
+        if not rows or rows[0][1] != ReviewStatus.APPROVED.value:
             raise Business("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
-        return tpl
-
-    def _sign(self, s, user_id: int, name: str) -> Signature:
-        sig = s.scalar(select(Signature).where(Signature.user_id == user_id,
-                                               Signature.name == name).limit(1)) \
-            if 0 < len(name) <= 12 else None
-        if sig is None or sig.status != ReviewStatus.APPROVED:
-            raise Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
-        return sig
+        return _Tpl(rows[0][0], SmsType(rows[0][2]), rows[0][3])
 
     @staticmethod
-    def _scene(sig: Signature, tpl: Template) -> None:
+    def _sign(s, user_id: int, name: str) -> _Sign:
+        """The customer's approved signature with this name (one plain query)."""
+        rows = Driver(s).rows(
+            "SELECT name, status, sign_type FROM signature WHERE user_id = ? AND name = ? "
+            "LIMIT 1", (user_id, name)) if 0 < len(name) <= 12 else []
+        if not rows or rows[0][1] != ReviewStatus.APPROVED.value:
+            raise Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
+        return _Sign(rows[0][0], SignType(rows[0][2]))
+
+    @staticmethod
+    def _scene(sig: _Sign, tpl: _Tpl) -> None:
         if sig.sign_type == SignType.VERIFICATION and tpl.sms_type != SmsType.VERIFICATION:
             raise Business("isv.SMS_SIGNATURE_SCENE_ILLEGAL", "签名和模板类型不一致")
 
     @staticmethod
-    def _params(tpl: Template, raw) -> dict[str, str]:
+    def _params(tpl: _Tpl, raw) -> dict[str, str]:
         """One TemplateParam (JSON text or parsed): string values, every variable given,
         each at most 35 characters and no URL; extra keys are ignored, as Aliyun does."""
         variables = list(dict.fromkeys(_VARIABLE.findall(tpl.content)))
@@ -335,23 +315,29 @@ class AliyunApi:
 
     # --- sending ---------------------------------------------------------------------
 
-    def _send(self, user_id: int, tpl: Template, sign_name: str, phones: list[str],
+    def _send(self, user_id: int, tpl, sign_name: str, phones: list[str],
               params: dict[str, str], out_id: str = ""):
-        """One send; its outcome unless the upstream refused every call. A task held by
-        risk control, or whose calls' outcome is unknown (the reconciler settles it), is
-        accepted: an error would invite the customer to send again, twice."""
-        from smsconsole.services.sending import SendRequest
-
-        # The template as read by ``_template`` (send_by_code's lookup, without a second read).
+        """One send; its outcome unless the upstream refused every call."""
         outcome = self.services.sending.send(SendRequest(user_id, tpl.id, sign_name, phones,
-                                                         params, out_id))
+                                                         params, out_id, gateway=True))
+        return self._accepted(outcome)
+
+    @staticmethod
+    def _refusal(outcome) -> tuple[str, str]:
+        """The upstream's refusal of a send as the answer's (Code, Message)."""
+        code = outcome.result_code if outcome.result_code.startswith("isv.") \
+            else "isp.SYSTEM_ERROR"
+        return code, (outcome.result_message[:200] if code.startswith("isv.")
+                      else "系统错误，请稍后重试")
+
+    def _accepted(self, outcome):
+        """``outcome`` unless the upstream refused every call. A task held by risk
+        control, or whose calls' outcome is unknown (the reconciler settles it), is
+        accepted: an error would invite the customer to send again, twice."""
         accepted = (outcome.biz_ids or outcome.status in (TaskStatus.HELD, TaskStatus.UNKNOWN))
         if outcome.status == TaskStatus.REJECTED or not accepted:
             # The upstream refused: the records failed and their quota came back.
-            code = outcome.result_code if outcome.result_code.startswith("isv.") \
-                else "isp.SYSTEM_ERROR"
-            raise Business(code, outcome.result_message[:200] if code.startswith("isv.")
-                           else "系统错误，请稍后重试")
+            raise Business(*self._refusal(outcome))
         return outcome
 
     def _biz_id(self, outcomes: list) -> str:
@@ -359,15 +345,16 @@ class AliyunApi:
         that QuerySendDetails and the pushed reports find every record by it: the first
         upstream BizId, or, when none is known yet (held, outcome unknown), one of the
         platform's own in Aliyun's shape (18 digits, ``^0``)."""
-        biz = next((o.biz_ids[0] for o in outcomes if o.biz_ids), "") \
-            or f"{secrets.randbelow(9 * 10**17) + 10**17}^0"
+        if len(outcomes) == 1 and outcomes[0].task_biz_id:
+            return outcomes[0].task_biz_id  # kept by the send itself (no write here)
+        biz = next((o.biz_ids[0] for o in outcomes if o.biz_ids), "") or platform_biz_id()
         with self.services.store.session() as s:
             s.execute(update(SendTask).where(SendTask.id.in_([o.task_id for o in outcomes]))
                       .values(biz_id=biz).execution_options(synchronize_session=False))
         return biz
 
     def send_sms(self, user_id: int, p: dict) -> dict:
-        self._required(p, "PhoneNumbers", "SignName", "TemplateCode")
+        required(p, "PhoneNumbers", "SignName", "TemplateCode")
         raw = [n for n in p["PhoneNumbers"].split(",") if n.strip()]
         biz_id, _ = self.send_message(user_id, p["SignName"], p["TemplateCode"], raw,
                                       p.get("TemplateParam"), self._out_id(p))
@@ -386,7 +373,6 @@ class AliyunApi:
         with self.services.store.read() as s:
             tpl = self._template(s, user_id, template_code)
             sig = self._sign(s, user_id, sign_name)
-            s.expunge_all()
         self._scene(sig, tpl)
         phones = [self._phone(n) for n in raw]
         params = self._params(tpl, template_param)
@@ -394,7 +380,7 @@ class AliyunApi:
         return self._biz_id([outcome]), outcome.accepted
 
     def send_batch_sms(self, user_id: int, p: dict) -> dict:
-        self._required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
+        required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
         try:
             numbers = json.loads(p["PhoneNumberJson"])
             signs = json.loads(p["SignNameJson"])
@@ -421,7 +407,6 @@ class AliyunApi:
                     raise Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
                 if name not in sigs:
                     sigs[name] = self._sign(s, user_id, name)
-            s.expunge_all()
         for i, number in enumerate(numbers):
             if not isinstance(number, str):
                 raise Business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
@@ -430,21 +415,25 @@ class AliyunApi:
             key = (signs[i], json.dumps(params, sort_keys=True, ensure_ascii=False))
             groups.setdefault(key, []).append(self._phone(number))
         out_id = self._out_id(p)
-        # One send (one charge) per signature and parameters, one BizId for them all:
-        # every group's task keeps the answered BizId (``_biz_id``).
-        outcomes = []
-        for (sign, params), phones in groups.items():
+        # One send (one task, one charge) per signature and parameters, all validated and
+        # charged in one transaction before any upstream call: a group that is invalid or
+        # short of quota refuses the whole request, as Aliyun does, and charges nothing.
+        # One BizId for them all: every group's task keeps it (``_biz_id``).
+        reqs = [SendRequest(user_id, tpl.id, sign, phones, json.loads(params), out_id,
+                            gateway=True) for (sign, params), phones in groups.items()]
+        outcomes, refusal = [], None
+        for outcome in self.services.sending.send_all(reqs):
             try:
-                outcomes.append(self._send(user_id, tpl, sign, phones, json.loads(params),
-                                           out_id))
-            except (Business, ServiceError) as e:
-                if not outcomes:
-                    raise  # nothing sent: the refusal is the answer
-                # Earlier groups were sent: an error would invite sending them twice. The
-                # refused group is left out, as risk control's per-number refusals are.
-                log.warning("SendBatchSms of user %s: a group of %d refused (%s) after "
-                            "%d sent", user_id, len(phones), getattr(e, "code", "") or
-                            getattr(e, "key", ""), len(outcomes))
+                outcomes.append(self._accepted(outcome))
+            except Business as e:
+                # The upstream refused this group after the decision (its records failed
+                # and their quota came back); when others were sent or are being settled
+                # an error would invite sending them twice: it is left out.
+                refusal = e
+                log.warning("SendBatchSms of user %s: a group of %d refused upstream (%s)",
+                            user_id, outcome.accepted, e.code)
+        if not outcomes:
+            raise refusal
         return {"BizId": self._biz_id(outcomes)}
 
     # --- queries ---------------------------------------------------------------------
@@ -460,15 +449,15 @@ class AliyunApi:
                 from None
 
     def query_send_details(self, user_id: int, p: dict) -> dict:
-        self._required(p, "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
+        required(p, "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
         phone = self._phone(p["PhoneNumber"])
         start = self._day(p["SendDate"], "SendDate")
         now = self.services.ctx.clock.now().astimezone(CHINA)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if start > now or start < today - timedelta(days=29):
             raise Business("isv.INVALID_PARAMETERS", "只支持查询最近30天的记录")
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "CurrentPage", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "CurrentPage", 1, 1, 1_000_000)
         where = [SendRecord.user_id == user_id, SendRecord.phone == phone,
                  SendRecord.send_time >= start, SendRecord.send_time < start + timedelta(days=1)]
         if p.get("BizId"):  # the upstream one, or the one answered (held, unknown, batch)
@@ -504,13 +493,13 @@ class AliyunApi:
         return {"TotalCount": str(total), "SmsSendDetailDTOs": {"SmsSendDetailDTO": dtos}}
 
     def query_send_statistics(self, user_id: int, p: dict) -> dict:
-        self._required(p, "IsGlobe", "StartDate", "EndDate")
+        required(p, "IsGlobe", "StartDate", "EndDate")
         start = self._day(p["StartDate"], "StartDate").date()
         end = self._day(p["EndDate"], "EndDate").date()
         if end < start or (end - start).days > 30:
             raise Business("isv.INVALID_PARAMETERS", "StartDate/EndDate不正确")
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "PageIndex", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "PageIndex", 1, 1, 1_000_000)
         if p["IsGlobe"] not in ("1", "2"):
             raise ApiError(400, "InvalidParameter", "Specified parameter IsGlobe is not valid.")
         if p["IsGlobe"] == "2":  # international: the platform sends mainland only

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from smsconsole.cloud.acs_params import ApiError, integer, required
 from smsconsole.services.context import Actor
 from smsconsole.services.errors import Conflict, Invalid, Refused
 from smsconsole.store.models import ReviewStatus, Signature, SignType, SmsType, Template, User
@@ -38,13 +39,13 @@ def template_ref(tpl: Template) -> str:
 
 class Applications:
     """The actions, registered into ``AliyunApi.actions``; uses its ``services``,
-    ``_required`` and ``_int`` and raises its ``Business``/``ApiError``."""
+    raises its ``Business`` and ``acs_params.ApiError`` (whose ``required``/``integer``
+    check the parameters)."""
 
-    def __init__(self, api, business, api_error) -> None:
+    def __init__(self, api, business) -> None:
         self.api = api
         self.services = api.services
         self.Business = business
-        self.ApiError = api_error
 
     def actions(self) -> dict:
         return {
@@ -99,12 +100,12 @@ class Applications:
     # --- signatures --------------------------------------------------------------------
 
     def _apply_sign(self, user_id: int, p: dict) -> Signature:
-        self.api._required(p, "SignName")
+        required(p, "SignName")
         kind = {"0": SignType.VERIFICATION, "1": SignType.GENERAL, "": SignType.GENERAL}.get(
             p.get("SignType", ""))
-        source = self.api._int(p, "SignSource", 0, 0, 5)
+        source = integer(p, "SignSource", 0, 0, 5)
         if kind is None:
-            raise self.ApiError(400, "InvalidParameter", "Specified parameter SignType is not "
+            raise ApiError(400, "InvalidParameter", "Specified parameter SignType is not "
                                                          "valid.")
         try:
             return self.services.signatures.apply(user_id, p["SignName"], kind, source,
@@ -120,14 +121,14 @@ class Applications:
         return {"SignName": sig.name, "OrderId": str(sig.id)}
 
     def query_sign(self, user_id: int, p: dict) -> dict:
-        self.api._required(p, "SignName")
+        required(p, "SignName")
         with self.services.store.read() as s:
             sig = self._own_sign(s, user_id, p["SignName"])
             return {"SignName": sig.name, "SignStatus": _STATUS[sig.status],
                     "Reason": sig.reason, "CreateDate": _date(sig.applied_at)}
 
     def get_sign(self, user_id: int, p: dict) -> dict:
-        self.api._required(p, "SignName")
+        required(p, "SignName")
         with self.services.store.read() as s:
             sig = self._own_sign(s, user_id, p["SignName"])
             return {"SignName": sig.name, "SignStatus": _STATUS[sig.status], "SignTag": "2",
@@ -136,8 +137,8 @@ class Applications:
                     "AuditInfo": {"AuditDate": _date(sig.reviewed_at), "RejectInfo": sig.reason}}
 
     def list_signs(self, user_id: int, p: dict) -> dict:
-        size = self.api._int(p, "PageSize", 10, 1, 50)
-        page = self.api._int(p, "PageIndex", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "PageIndex", 1, 1, 1_000_000)
         with self.services.store.read() as s:
             where = Signature.user_id == user_id
             total = s.scalar(select(func.count()).select_from(Signature).where(where))
@@ -153,7 +154,7 @@ class Applications:
                 "SmsSignList": items}
 
     def delete_sign(self, user_id: int, p: dict) -> dict:
-        self.api._required(p, "SignName")
+        required(p, "SignName")
         with self.services.store.read() as s:
             sig_id = self._own_sign(s, user_id, p["SignName"]).id
         self._delete(self.services.signatures, user_id, sig_id)
@@ -162,13 +163,13 @@ class Applications:
     # --- templates ---------------------------------------------------------------------
 
     def _apply_template(self, user_id: int, p: dict) -> Template:
-        self.api._required(p, "TemplateName", "TemplateContent")
+        required(p, "TemplateName", "TemplateContent")
         if p.get("TemplateType", "") == "":
-            raise self.ApiError(400, "MissingTemplateType", "TemplateType is mandatory for "
+            raise ApiError(400, "MissingTemplateType", "TemplateType is mandatory for "
                                                             "this action.")
         kind = _BY_OUTER.get(p["TemplateType"])
         if kind is None:
-            raise self.ApiError(400, "InvalidParameter", "Specified parameter TemplateType is "
+            raise ApiError(400, "InvalidParameter", "Specified parameter TemplateType is "
                                                          "not valid.")
         try:
             return self.services.templates.apply(user_id, p["TemplateName"], kind,
@@ -185,7 +186,7 @@ class Applications:
                 "OrderId": str(tpl.id)}
 
     def query_template(self, user_id: int, p: dict) -> dict:
-        self.api._required(p, "TemplateCode")
+        required(p, "TemplateCode")
         with self.services.store.read() as s:
             t = self._own_template(s, user_id, p["TemplateCode"])
             return {"TemplateCode": template_ref(t), "TemplateName": t.name,
@@ -194,7 +195,7 @@ class Applications:
                     "Reason": t.reason}
 
     def get_template(self, user_id: int, p: dict) -> dict:
-        self.api._required(p, "TemplateCode")
+        required(p, "TemplateCode")
         with self.services.store.read() as s:
             t = self._own_template(s, user_id, p["TemplateCode"])
             return {"TemplateCode": template_ref(t), "TemplateName": t.name,
@@ -204,8 +205,8 @@ class Applications:
                     "AuditInfo": {"AuditDate": _date(t.reviewed_at), "RejectInfo": t.reason}}
 
     def list_templates(self, user_id: int, p: dict) -> dict:
-        size = self.api._int(p, "PageSize", 10, 1, 50)
-        page = self.api._int(p, "PageIndex", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "PageIndex", 1, 1, 1_000_000)
         with self.services.store.read() as s:
             where = Template.user_id == user_id
             total = s.scalar(select(func.count()).select_from(Template).where(where))
@@ -223,7 +224,7 @@ class Applications:
                 "SmsTemplateList": items}
 
     def delete_template(self, user_id: int, p: dict) -> dict:
-        self.api._required(p, "TemplateCode")
+        required(p, "TemplateCode")
         with self.services.store.read() as s:
             tpl_id = self._own_template(s, user_id, p["TemplateCode"]).id
         self._delete(self.services.templates, user_id, tpl_id)

@@ -70,6 +70,7 @@ def run_cli(cfg, *, host: str = "127.0.0.1", port: int = 8080, workers: int = 1,
     import uvicorn
 
     from smsconsole.gateway.app import create_app
+    from smsconsole.gateway.limits import WORKERS_ENV
     from smsconsole.services import build
 
     if workers < 1 or workers > 64:
@@ -89,6 +90,8 @@ def run_cli(cfg, *, host: str = "127.0.0.1", port: int = 8080, workers: int = 1,
     options = dict(log_config=_log_config(), access_log=False, proxy_headers=True,
                    forwarded_allow_ips=forwarded_allow_ips, timeout_graceful_shutdown=30,
                    server_header=False)
+    # Without Redis each worker allows 1/N of a key's QPS limit (gateway.limits).
+    os.environ[WORKERS_ENV] = str(workers)
     if workers > 1:
         services.close()
         os.environ["SMSCONSOLE_DATA_DIR"] = str(cfg.data_dir)

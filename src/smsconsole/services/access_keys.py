@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from smsconsole.services import adminlog
@@ -24,6 +24,7 @@ from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Invalid, NotFound
 from smsconsole.services.settings import get_int_setting
 from smsconsole.services.users import get_user
+from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import CustomerGateway, CustomerKey, GatewayNonce, KeyStatus, User
 
 KEY_PREFIX = "SMSC"  # never mistaken for an Aliyun key (those start with LTAI)
@@ -248,9 +249,10 @@ class AccessKeyService:
         process on the database (the primary key decides)."""
         now = self.ctx.clock.now()
         try:
-            with self.ctx.store.session() as s:
-                s.execute(insert(GatewayNonce).values(nonce=f"{access_key_id}:{nonce}"[:200],
-                                                      at=now))  # no ORM unit of work
+            with self.ctx.store.session() as s:  # plain SQL: one per request
+                db = Driver(s)
+                db.execute("INSERT INTO gateway_nonce (nonce, at) VALUES (?, ?)",
+                           (f"{access_key_id}:{nonce}"[:200], db.time_in(now)))
         except IntegrityError:
             with self.ctx.store.session() as s:
                 row = s.get(GatewayNonce, f"{access_key_id}:{nonce}"[:200])

@@ -28,8 +28,9 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smsconsole.cloud.segments import count_segments, full_text
@@ -37,17 +38,12 @@ from smsconsole.services import risk, rollups
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid, NotFound, Refused
-from smsconsole.services.users import get_user
+from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     DeliveryStatus,
-    Holding,
     HoldingStatus,
-    OptOut,
-    PendingReport,
     ReviewStatus,
     SendRecord,
-    SendTask,
-    Signature,
     SmsType,
     TaskStatus,
     Template,
@@ -98,6 +94,7 @@ class SendRequest:
     phones: list[str]
     params: dict[str, str] = field(default_factory=dict)
     out_id: str = ""  # the gateway customer's OutId, echoed in details and reports
+    gateway: bool = False  # the task keeps the BizId answered (SendOutcome.task_biz_id)
 
 
 @dataclass(frozen=True)
@@ -114,12 +111,25 @@ class SendOutcome:
     result_message: str
     biz_ids: list[str]
     refused: dict[str, str] = field(default_factory=dict)  # number -> risk control's code
+    # The BizId kept on the task for its customer (gateway sends; "" otherwise).
+    task_biz_id: str = ""
+
+
+@dataclass(frozen=True)
+class _Tpl:
+    """What a send needs of its template (read with plain SQL, no ORM object)."""
+
+    id: int | None
+    code: str
+    name: str
+    sms_type: SmsType
+    content: str
 
 
 @dataclass
 class _Prepared:
     user_id: int
-    template: Template
+    template: _Tpl
     sign_name: str
     content: str
     segments: int
@@ -130,6 +140,42 @@ class _Prepared:
     opted_out: int
 
 
+@dataclass
+class _Created:
+    """A task written and charged, not dispatched yet."""
+
+    task_id: int
+    p: _Prepared
+    verdict: risk.Verdict
+    nonce: str
+    keep_biz_id: bool
+    held_biz_id: str | None
+
+
+_READ = ("SELECT u.status, u.freeze_reason, u.account, t.id, t.user_id, t.status, t.code, "
+         "t.name, t.content, t.sms_type, (SELECT g.status FROM signature g "
+         "WHERE g.user_id = u.id AND g.name = ? ORDER BY g.id LIMIT 1) "
+         "FROM users u LEFT JOIN template t ON t.id = ? WHERE u.id = ?")
+_HOLDINGS = ("SELECT id, total - used FROM holding WHERE user_id = ? AND status = ? "
+             "AND expires_at > ? AND sms_type IN (?, ?) AND total > used "
+             "ORDER BY expires_at, id")
+_TASK = ("INSERT INTO send_task (user_id, created_at, sign_name, template_id, template_code, "
+         "template_name, sms_type, content, params_json, numbers, invalid_numbers, "
+         "duplicate_numbers, opted_out_numbers, segments_each, delivered, failed, status, "
+         "result_code, result_message, request_id, beat_at, out_id, biz_id) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, '', '', '', ?, ?, ?) "
+         "RETURNING id")
+_RECORD = ("INSERT INTO send_record (task_id, user_id, phone, sign_name, template_code, "
+           "sms_type, segments, status, err_code, err_msg, send_time, holding_id, refunded, "
+           "out_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?)")
+
+
+def platform_biz_id() -> str:
+    """A BizId of the platform's own, in Aliyun's shape (18 digits, ``^0``): answered
+    for a gateway send whose upstream BizId is not known (held, outcome unknown)."""
+    return f"{secrets.randbelow(9 * 10**17) + 10**17}^0"
+
+
 class SendService:
     def __init__(self, ctx: Context, cloud=None) -> None:
         self.ctx = ctx
@@ -137,23 +183,29 @@ class SendService:
 
     # --- validation --------------------------------------------------------------------
 
-    def _prepare(self, s: Session, req: SendRequest) -> _Prepared:
-        user = get_user(s, req.user_id)
-        if user.status == UserStatus.FROZEN:
-            raise Refused("error.send.user_frozen", "user", account=user.account,
-                          reason=user.freeze_reason)
-        tpl = s.get(Template, req.template_id)
-        if tpl is None or tpl.user_id != user.id:
-            raise NotFound("error.template.not_found", "template", id=req.template_id)
-        if tpl.status != ReviewStatus.APPROVED or not tpl.code:
-            raise Refused("error.send.template_not_approved", "template", name=tpl.name)
+    def _prepare(self, s: Session, db: Driver, req: SendRequest, lock: bool) -> _Prepared:
+        """The user, template and signature in one plain query (the user's row locked
+        when ``lock``: PostgreSQL serializes this user's sends on it; SQLite's BEGIN
+        IMMEDIATE already holds the write lock)."""
         sign_name = v.clean(req.sign_name, "sign_name")
-        sig = s.scalar(select(Signature).where(Signature.user_id == user.id,
-                                               Signature.name == sign_name))
-        if sig is None:
+        rows = db.rows(_READ + (" FOR UPDATE OF u" if lock and db.pg else ""),
+                       (sign_name, req.template_id, req.user_id))
+        if not rows:
+            raise NotFound("error.user.not_found", id=req.user_id)
+        (u_status, freeze_reason, account, t_id, t_user, t_status, t_code, t_name, t_content,
+         t_type, g_status) = rows[0]
+        if UserStatus(u_status) == UserStatus.FROZEN:
+            raise Refused("error.send.user_frozen", "user", account=account,
+                          reason=freeze_reason)
+        if t_id is None or t_user != req.user_id:
+            raise NotFound("error.template.not_found", "template", id=req.template_id)
+        if ReviewStatus(t_status) != ReviewStatus.APPROVED or not t_code:
+            raise Refused("error.send.template_not_approved", "template", name=t_name)
+        if g_status is None:
             raise NotFound("error.signature.not_found_for_user", "sign_name", name=sign_name)
-        if sig.status != ReviewStatus.APPROVED:
+        if ReviewStatus(g_status) != ReviewStatus.APPROVED:
             raise Refused("error.send.signature_not_approved", "sign_name", name=sign_name)
+        tpl = _Tpl(t_id, t_code, t_name, SmsType(t_type), t_content)
         params = {str(k): str(val) for k, val in (req.params or {}).items()}
         for k, val in params.items():
             v.clean(val, f"params.{k}")  # no control character reaches the content
@@ -181,94 +233,107 @@ class SendService:
         opted: set[str] = set()
         for start in range(0, len(phones), 900):
             chunk = phones[start:start + 900]
-            opted.update(s.scalars(select(OptOut.phone).where(OptOut.user_id == user.id,
-                                                              OptOut.phone.in_(chunk))))
+            opted.update(r[0] for r in db.rows(
+                f"SELECT phone FROM opt_out WHERE user_id = ? AND phone IN "
+                f"({db.marks(len(chunk))})", (req.user_id, *chunk)))
         if opted:
             phones = [p for p in phones if p not in opted]
         if not phones:
             raise Invalid("error.send.no_valid_numbers", "phones", invalid=len(invalid),
                           opted_out=len(opted))
-        return _Prepared(user.id, tpl, sign_name, content, count_segments(content),
+        return _Prepared(req.user_id, tpl, sign_name, content, count_segments(content),
                          json.dumps(params, ensure_ascii=False), phones, invalid, duplicates,
                          len(opted))
 
     # --- charging ----------------------------------------------------------------------
 
-    def _charge(self, s: Session, p: _Prepared, now: datetime) -> list[int]:
+    def _charge(self, db: Driver, p: _Prepared, now: datetime) -> list[int]:
         """Pick a holding for each message (earliest expiry first, a message never split
         across holdings) and charge it. Returns the holding id per phone."""
-        types = [p.template.sms_type, SmsType.GENERAL]
-        stmt = (select(Holding)
-                .where(Holding.user_id == p.user_id, Holding.status == HoldingStatus.NORMAL,
-                       Holding.expires_at > now, Holding.sms_type.in_(types),
-                       Holding.total > Holding.used)
-                .order_by(Holding.expires_at, Holding.id)
-                .with_for_update())
-        holdings = list(s.scalars(stmt))
-        left = {h.id: h.total - h.used for h in holdings}
+        sms_type = p.template.sms_type
+        holdings = db.rows(_HOLDINGS + (" FOR UPDATE" if db.pg else ""),
+                           (p.user_id, HoldingStatus.NORMAL.value, db.time_in(now),
+                            sms_type.value, SmsType.GENERAL.value))
+        left = {hid: int(n) for hid, n in holdings}
         need = p.segments * len(p.phones)
         have = sum(left.values())
         if have < need:
             raise Refused("error.send.quota", "phones", need=need, have=have,
-                          type=p.template.sms_type.value)
+                          type=sms_type.value)
         assigned: list[int] = []
         charged: dict[int, int] = {}
         idx = 0
         for _ in p.phones:
-            while idx < len(holdings) and left[holdings[idx].id] < p.segments:
+            while idx < len(holdings) and left[holdings[idx][0]] < p.segments:
                 idx += 1
             if idx == len(holdings):
                 # Enough units in total but scattered in remainders too small for one message.
                 raise Refused("error.send.quota", "phones", need=need, have=have,
-                              type=p.template.sms_type.value)
-            hid = holdings[idx].id
+                              type=sms_type.value)
+            hid = holdings[idx][0]
             left[hid] -= p.segments
             charged[hid] = charged.get(hid, 0) + p.segments
             assigned.append(hid)
         for hid, units in charged.items():
-            done = s.execute(
-                update(Holding).where(Holding.id == hid, Holding.used + units <= Holding.total)
-                .values(used=Holding.used + units).execution_options(synchronize_session=False)
-            ).rowcount
+            done = db.execute("UPDATE holding SET used = used + ? WHERE id = ? "
+                              "AND used + ? <= total", (units, hid, units)).rowcount
             if done != 1:  # cannot happen under the lock; never overspend if it does
                 raise Refused("error.send.quota", "phones", need=need, have=have,
-                              type=p.template.sms_type.value)
+                              type=sms_type.value)
         return assigned
 
+    def _create(self, s: Session, db: Driver, req: SendRequest, now: datetime,
+                lock: bool) -> _Created:
+        """Validate, screen, charge and write one task and its records (in ``s``'s
+        transaction, before any cloud call)."""
+        p = self._prepare(s, db, req, lock)
+        verdict = risk.screen(s, self.ctx, p, now)  # may drop numbers, hold or refuse
+        holding_ids = self._charge(db, p, now)
+        tpl = p.template
+        at = db.time_in(now)
+        held_biz_id = platform_biz_id() if req.gateway and verdict.held else None
+        task_id = db.rows(_TASK, (
+            p.user_id, at, p.sign_name, tpl.id, tpl.code, tpl.name, tpl.sms_type.value,
+            p.content, p.params_json, len(p.phones), len(p.invalid), p.duplicates,
+            p.opted_out, p.segments, verdict.task_status.value, at, req.out_id,
+            # A held gateway send is answered with a BizId of the platform's own.
+            held_biz_id))[0][0]
+        risk.attach(s, self.ctx, SimpleNamespace(id=task_id, user_id=p.user_id), verdict, now)
+        nonce = secrets.token_hex(4)
+        pending, refunded = DeliveryStatus.PENDING.value, db.bool_in(False)
+        db.executemany(_RECORD, [
+            (task_id, p.user_id, ph, p.sign_name, tpl.code, tpl.sms_type.value, p.segments,
+             pending, at, hid, refunded, out_id_for(task_id, i // MAX_PER_CALL, nonce))
+            for i, (ph, hid) in enumerate(zip(p.phones, holding_ids, strict=True))])
+        rollups.bump(s, [(self.ctx.clock.day_of(now), p.user_id, p.sign_name,
+                          tpl.code, tpl.sms_type.value,
+                          {"total": len(p.phones), "segments": len(p.phones) * p.segments})],
+                     db=db)
+        return _Created(task_id, p, verdict, nonce, req.gateway, held_biz_id)
+
     def send(self, req: SendRequest) -> SendOutcome:
+        return self.send_all([req])[0]
+
+    def send_all(self, reqs: list[SendRequest]) -> list[SendOutcome]:
+        """Several sends of one user as one decision (SendBatchSms): every one validated,
+        screened and charged in one transaction before any cloud call, so a refusal of
+        any (invalid, too little quota, frozen, risk control) refuses them all and
+        charges nothing; then each is dispatched."""
         now = self.ctx.clock.now()
         with risk.counting_refusals(self.ctx), self.ctx.store.session() as s:
-            get_user(s, req.user_id, lock=True)  # serializes this user's sends (PG)
-            p = self._prepare(s, req)
-            verdict = risk.screen(s, self.ctx, p, now)  # may drop numbers, hold or refuse
-            holding_ids = self._charge(s, p, now)
-            task = SendTask(user_id=p.user_id, created_at=now, sign_name=p.sign_name,
-                            template_id=p.template.id, template_code=p.template.code,
-                            template_name=p.template.name, sms_type=p.template.sms_type,
-                            content=p.content, params_json=p.params_json,
-                            numbers=len(p.phones), invalid_numbers=len(p.invalid),
-                            duplicate_numbers=p.duplicates, opted_out_numbers=p.opted_out,
-                            segments_each=p.segments, status=verdict.task_status,
-                            beat_at=now, out_id=req.out_id)
-            s.add(task)
-            s.flush()
-            risk.attach(s, self.ctx, task, verdict, now)
-            base = dict(task_id=task.id, user_id=p.user_id, sign_name=p.sign_name,
-                        template_code=p.template.code, sms_type=p.template.sms_type,
-                        segments=p.segments, status=DeliveryStatus.PENDING, send_time=now,
-                        err_code="", err_msg="", refunded=False)
-            nonce = secrets.token_hex(4)
-            s.execute(insert(SendRecord),
-                      [dict(base, phone=ph, holding_id=hid,
-                            out_id=out_id_for(task.id, i // MAX_PER_CALL, nonce))
-                       for i, (ph, hid) in enumerate(zip(p.phones, holding_ids, strict=True))])
-            rollups.bump(s, [(self.ctx.clock.day_of(now), p.user_id, p.sign_name,
-                              p.template.code, p.template.sms_type.value,
-                              {"total": len(p.phones), "segments": len(p.phones) * p.segments})])
-            task_id = task.id
-        if verdict.held:
-            return risk.held_outcome(SendOutcome, task_id, p, verdict)
-        return replace(self._dispatch(task_id, p, now, nonce), refused=verdict.refused)
+            db = Driver(s)
+            created = [self._create(s, db, req, now, lock=i == 0)
+                       for i, req in enumerate(reqs)]
+        out = []
+        for c in created:
+            if c.verdict.held:
+                out.append(replace(risk.held_outcome(SendOutcome, c.task_id, c.p, c.verdict),
+                                   task_biz_id=c.held_biz_id or ""))
+                continue
+            out.append(replace(self._dispatch(c.task_id, c.p, now, c.nonce, fresh=True,
+                                              keep_biz_id=c.keep_biz_id),
+                               refused=c.verdict.refused))
+        return out
 
     def send_by_code(self, user_id: int, template_code: str, sign_name: str,
                      phones: list[str], params: dict[str, str], out_id: str = "") -> SendOutcome:
@@ -284,22 +349,32 @@ class SendService:
 
     # --- the cloud call ------------------------------------------------------------------
 
-    def _dispatch(self, task_id: int, p: _Prepared, now: datetime, nonce: str) -> SendOutcome:
+    def _dispatch(self, task_id: int, p: _Prepared, now: datetime, nonce: str, *,
+                  fresh: bool = False, keep_biz_id: bool = False) -> SendOutcome:
+        """Make the task's cloud calls. ``fresh``: the task was written a moment ago with
+        ``beat_at`` = now, so the first call needs no beat of its own. A call's BizId is
+        written with the next call's beat, or with the task's result after the last call
+        (one transaction for a one-call send): a crash in between leaves the records
+        pending with their OutId, which the reconciler settles as any lost answer.
+        ``keep_biz_id``: the task keeps the BizId answered (a gateway send)."""
         from smsconsole.cloud.cloud_error import CloudError
-        from smsconsole.services.reports import apply_pending_for
 
         params = json.loads(p.params_json) or None
         biz_ids: list[str] = []
+        unsaved: list[tuple[str, str]] = []  # (out_id, biz_id) not written yet
         accepted_any = unknown_any = False
         code, message, request_id = "OK", "OK", ""
         for call, start in enumerate(range(0, len(p.phones), MAX_PER_CALL)):
             chunk = p.phones[start:start + MAX_PER_CALL]
             out_id = out_id_for(task_id, call, nonce)
-            if not self._beat(task_id):
-                # The reconciler took this task over (we looked dead): it settles the
-                # remaining records, which were never sent.
-                unknown_any = True
-                break
+            if not (fresh and call == 0) or unsaved:
+                alive = self._beat(task_id, unsaved)
+                unsaved = []
+                if not alive:
+                    # The reconciler took this task over (we looked dead): it settles the
+                    # remaining records, which were never sent.
+                    unknown_any = True
+                    break
             try:
                 result = self.cloud.sms().send_sms(chunk, p.sign_name, p.template.code, params,
                                                    out_id=out_id)
@@ -319,50 +394,70 @@ class SendService:
             accepted_any = True
             request_id = result.request_id or request_id
             biz_ids.append(result.biz_id)
-            with self.ctx.store.session() as s:
-                s.execute(update(SendRecord)
-                          .where(SendRecord.task_id == task_id, SendRecord.out_id == out_id,
-                                 SendRecord.biz_id.is_(None),
-                                 SendRecord.status.in_([DeliveryStatus.PENDING,
-                                                        DeliveryStatus.UNKNOWN]))
-                          .values(biz_id=result.biz_id, status=DeliveryStatus.PENDING)
-                          .execution_options(synchronize_session=False))
-            try:  # reports that came before the BizId; the worker retries them anyway
-                if self._reports_waiting(result.biz_id):  # usually none: no write lock
-                    with self.ctx.store.session() as s:
-                        apply_pending_for(s, self.ctx, [result.biz_id])
-            except Exception:  # noqa: BLE001 - never fail a send that the cloud accepted
-                log.warning("early reports of %s left for the worker", result.biz_id,
-                            exc_info=True)
+            unsaved.append((out_id, result.biz_id))
         status = (TaskStatus.SUBMITTED if accepted_any else
                   TaskStatus.UNKNOWN if unknown_any else TaskStatus.REJECTED)
+        task_biz_id = ""
+        if keep_biz_id and status != TaskStatus.REJECTED:
+            task_biz_id = biz_ids[0] if biz_ids else platform_biz_id()
         with self.ctx.store.session() as s:
-            s.execute(update(SendTask)
-                      .where(SendTask.id == task_id, SendTask.status == TaskStatus.SENDING)
-                      .values(status=status, result_code="OK" if accepted_any and code == "OK"
-                              else code, result_message=message, request_id=request_id)
-                      .execution_options(synchronize_session=False))
+            db = Driver(s)
+            early = self._save_biz_ids(db, task_id, unsaved)
+            if task_biz_id:  # whatever the status (the reconciler may own the task)
+                db.execute("UPDATE send_task SET biz_id = ? WHERE id = ? AND biz_id IS NULL",
+                           (task_biz_id, task_id))
+                task_biz_id = db.rows("SELECT biz_id FROM send_task WHERE id = ?",
+                                      (task_id,))[0][0]
+            db.execute("UPDATE send_task SET status = ?, result_code = ?, result_message = ?, "
+                       "request_id = ? WHERE id = ? AND status = ?",
+                       (status.value, "OK" if accepted_any and code == "OK" else code,
+                        message, request_id, task_id, TaskStatus.SENDING.value))
+        if early:
+            self._apply_early(early)
         return SendOutcome(task_id=task_id, accepted=len(p.phones), invalid=p.invalid,
                            duplicates=p.duplicates, opted_out=p.opted_out,
                            segments_each=p.segments, charged=p.segments * len(p.phones),
                            status=status, result_code=code, result_message=message,
-                           biz_ids=biz_ids)
+                           biz_ids=biz_ids, task_biz_id=task_biz_id)
 
-    def _reports_waiting(self, biz_id: str) -> bool:
-        """Whether reports for ``biz_id`` were kept before it was known (a read: one
-        kept after it is the worker's, as one kept after ``apply_pending_for`` was)."""
-        with self.ctx.store.read() as s:
-            return s.scalar(select(PendingReport.id).where(PendingReport.biz_id == biz_id)
-                            .limit(1)) is not None
+    @staticmethod
+    def _save_biz_ids(db: Driver, task_id: int, unsaved: list[tuple[str, str]]) -> list[str]:
+        """Attach the calls' BizIds to their records; → those of them with reports that
+        came before the BizId (usually none: one indexed read)."""
+        if not unsaved:
+            return []
+        pending = DeliveryStatus.PENDING.value
+        db.executemany("UPDATE send_record SET biz_id = ?, status = ? WHERE task_id = ? "
+                       "AND out_id = ? AND biz_id IS NULL AND status IN (?, ?)",
+                       [(biz, pending, task_id, out_id, pending, DeliveryStatus.UNKNOWN.value)
+                        for out_id, biz in unsaved])
+        ids = [biz for _, biz in unsaved]
+        return [r[0] for r in db.rows(
+            f"SELECT DISTINCT biz_id FROM pending_report WHERE biz_id IN ({db.marks(len(ids))})",
+            ids)]
 
-    def _beat(self, task_id: int) -> bool:
-        """Show this task is alive before a call; False when the reconciler took it over."""
+    def _apply_early(self, biz_ids: list[str]) -> None:
+        """Reports that came before their BizId; the worker retries them anyway."""
+        from smsconsole.services.reports import apply_pending_for
+
+        try:
+            with self.ctx.store.session() as s:
+                apply_pending_for(s, self.ctx, biz_ids)
+        except Exception:  # noqa: BLE001 - never fail a send that the cloud accepted
+            log.warning("early reports of %s left for the worker", biz_ids, exc_info=True)
+
+    def _beat(self, task_id: int, unsaved: list[tuple[str, str]] = ()) -> bool:
+        """Show this task is alive before a call (and attach the previous calls' BizIds);
+        False when the reconciler took it over."""
         with self.ctx.store.session() as s:
-            return bool(s.execute(update(SendTask)
-                                  .where(SendTask.id == task_id,
-                                         SendTask.status == TaskStatus.SENDING)
-                                  .values(beat_at=self.ctx.clock.now())
-                                  .execution_options(synchronize_session=False)).rowcount)
+            db = Driver(s)
+            early = self._save_biz_ids(db, task_id, list(unsaved))
+            alive = bool(db.execute("UPDATE send_task SET beat_at = ? WHERE id = ? AND "
+                                    "status = ?", (db.time_in(self.ctx.clock.now()), task_id,
+                                                   TaskStatus.SENDING.value)).rowcount)
+        if early:
+            self._apply_early(early)
+        return alive
 
     def _unknown_chunk(self, task_id: int, out_id: str, code: str, message: str) -> None:
         """The call's answer was lost: its records stay charged and become *unknown*

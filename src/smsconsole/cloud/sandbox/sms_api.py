@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime
 
 from .. import acs_signing, segments
+from ..acs_params import ApiError, integer, required
 from . import outcomes
 from .catalog import (
     APPROVED,
@@ -44,15 +45,6 @@ _INNER_TYPE = {0: 2, 1: 0, 2: 1, 3: 6}
 _AUDIT = {REVIEWING: "AUDIT_STATE_INIT", APPROVED: "AUDIT_STATE_PASS",
           REJECTED: "AUDIT_STATE_NOT_PASS", 10: "AUDIT_STATE_CANCEL"}
 MESSAGE_TYPES = ("SmsReport", "SmsUp")
-
-
-class ApiError(Exception):
-    """An HTTP-level (gateway) error."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = headers or {}
 
 
 class Business(Exception):
@@ -172,27 +164,6 @@ class SmsApi:
 
     # --- helpers --------------------------------------------------------------------
 
-    @staticmethod
-    def _required(p: dict, *names: str) -> None:
-        for name in names:
-            if p.get(name, "") == "":
-                raise ApiError(400, f"Missing{name}", f"{name} is mandatory for this action.")
-
-    @staticmethod
-    def _int(p: dict, name: str, default: int, lo: int, hi: int) -> int:
-        raw = p.get(name, "")
-        if raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ApiError(400, "InvalidParameter", f"Specified parameter {name} is not valid.") \
-                from None
-        if not lo <= value <= hi:
-            raise ApiError(400, "InvalidParameter",
-                           f"Specified parameter {name} is not valid: must be {lo}-{hi}.")
-        return value
-
     def _usable_sign(self, name: str) -> Sign:
         sign = self.s.catalog.get_sign(name) if name else None
         if sign is None or sign.status != APPROVED:
@@ -245,7 +216,7 @@ class SmsApi:
     # --- sending --------------------------------------------------------------------
 
     def send_sms(self, p: dict) -> dict:
-        self._required(p, "PhoneNumbers", "SignName", "TemplateCode")
+        required(p, "PhoneNumbers", "SignName", "TemplateCode")
         raw_numbers = [n for n in p["PhoneNumbers"].split(",") if n.strip()]
         if len(raw_numbers) > 1000:
             raise Business("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
@@ -272,7 +243,7 @@ class SmsApi:
         return phones
 
     def send_batch_sms(self, p: dict) -> dict:
-        self._required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
+        required(p, "PhoneNumberJson", "SignNameJson", "TemplateCode")
         try:
             numbers = json.loads(p["PhoneNumberJson"])
             signs = json.loads(p["SignNameJson"])
@@ -383,7 +354,7 @@ class SmsApi:
     # --- queries --------------------------------------------------------------------
 
     def query_send_details(self, p: dict) -> dict:
-        self._required(p, "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
+        required(p, "PhoneNumber", "SendDate", "PageSize", "CurrentPage")
         phone = normalize_phone(p["PhoneNumber"])
         if phone is None:
             raise Business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
@@ -394,8 +365,8 @@ class SmsApi:
         day_ms = int(day.timestamp() * 1000)
         if day_ms > now or day_ms < china_day_start_ms(now) - 29 * 86400_000:
             raise Business("isv.INVALID_PARAMETERS", "只支持查询最近30天的记录")
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "CurrentPage", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "CurrentPage", 1, 1, 1_000_000)
         where = "phone=? AND send_ms>=? AND send_ms<?"
         args: list = [phone, day_ms, day_ms + 86400_000]
         if p.get("BizId"):
@@ -426,12 +397,12 @@ class SmsApi:
         return {"TotalCount": str(total), "SmsSendDetailDTOs": {"SmsSendDetailDTO": dtos}}
 
     def query_send_statistics(self, p: dict) -> dict:
-        self._required(p, "IsGlobe", "StartDate", "EndDate")
+        required(p, "IsGlobe", "StartDate", "EndDate")
         start, end = parse_yyyymmdd(p["StartDate"]), parse_yyyymmdd(p["EndDate"])
         if start is None or end is None or end < start:
             raise Business("isv.INVALID_PARAMETERS", "StartDate/EndDate格式不正确")
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "PageIndex", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "PageIndex", 1, 1, 1_000_000)
         if p["IsGlobe"] == "2":
             return {"Data": {"TotalSize": 0, "TargetList": []}}
         where = "send_ms>=? AND send_ms<?"
@@ -468,7 +439,7 @@ class SmsApi:
     # --- signatures -----------------------------------------------------------------
 
     def _sign_or_fail(self, p: dict) -> Sign:
-        self._required(p, "SignName")
+        required(p, "SignName")
         sign = self.s.catalog.get_sign(p["SignName"])
         if sign is None:
             raise Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
@@ -498,14 +469,14 @@ class SmsApi:
         }
 
     def _new_sign(self, p: dict) -> Sign:
-        self._required(p, "SignName")
+        required(p, "SignName")
         name = p["SignName"]
         if not 2 <= len(name) <= 12 or name != name.strip() or "【" in name or "】" in name:
             raise Business("isv.INVALID_PARAMETERS", "签名名称长度须为2-12个字符，且不含空格和【】")
         if self.s.catalog.get_sign(name) is not None:
             raise Business("isv.INVALID_PARAMETERS", "签名名称已存在")
-        sign_type = self._int(p, "SignType", 1, 0, 1)
-        source = self._int(p, "SignSource", 0, 0, 5)
+        sign_type = integer(p, "SignType", 1, 0, 1)
+        source = integer(p, "SignSource", 0, 0, 5)
         return self.s.catalog.add_sign(name, sign_type, source, p.get("Remark", ""))
 
     def add_sms_sign(self, p: dict) -> dict:
@@ -516,8 +487,8 @@ class SmsApi:
         return {"SignName": sign.name, "OrderId": sign.order_id}
 
     def query_sms_sign_list(self, p: dict) -> dict:
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "PageIndex", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "PageIndex", 1, 1, 1_000_000)
         signs, total = self.s.catalog.list_signs((page - 1) * size, size)
         return {"CurrentPage": page, "PageSize": size, "TotalCount": total, "SmsSignList": [
             {"SignName": s.name, "AuditStatus": _AUDIT.get(s.status, "AUDIT_STATE_INIT"),
@@ -534,7 +505,7 @@ class SmsApi:
     # --- templates ------------------------------------------------------------------
 
     def _template_or_fail(self, p: dict) -> Template:
-        self._required(p, "TemplateCode")
+        required(p, "TemplateCode")
         tpl = self.s.catalog.get_template(p["TemplateCode"])
         if tpl is None:
             raise Business("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
@@ -563,13 +534,13 @@ class SmsApi:
         }
 
     def _new_template(self, p: dict) -> Template:
-        self._required(p, "TemplateName", "TemplateContent", "TemplateType")
+        required(p, "TemplateName", "TemplateContent", "TemplateType")
         name, content = p["TemplateName"], p["TemplateContent"]
         if len(name) > 30:
             raise Business("isv.INVALID_PARAMETERS", "模板名称不能超过30个字符")
         if len(content) > 500:
             raise Business("isv.INVALID_PARAMETERS", "模板内容不能超过500个字符")
-        ttype = self._int(p, "TemplateType", 0, 0, 3)
+        ttype = integer(p, "TemplateType", 0, 0, 3)
         related = p.get("RelatedSignName", "")
         if related and self.s.catalog.get_sign(related) is None:
             raise Business("isv.SMS_SIGNATURE_ILLEGAL", "关联签名不存在")
@@ -583,8 +554,8 @@ class SmsApi:
         return {"TemplateCode": t.code, "TemplateName": t.name, "OrderId": t.order_id}
 
     def query_sms_template_list(self, p: dict) -> dict:
-        size = self._int(p, "PageSize", 10, 1, 50)
-        page = self._int(p, "PageIndex", 1, 1, 1_000_000)
+        size = integer(p, "PageSize", 10, 1, 50)
+        page = integer(p, "PageIndex", 1, 1, 1_000_000)
         tpls, total = self.s.catalog.list_templates((page - 1) * size, size)
         return {"CurrentPage": page, "PageSize": size, "TotalCount": total, "SmsTemplateList": [
             {"TemplateCode": t.code, "TemplateName": t.name, "TemplateContent": t.content,
@@ -601,7 +572,7 @@ class SmsApi:
     # --- dybaseapi ------------------------------------------------------------------
 
     def query_token_for_mns_queue(self, p: dict) -> dict:
-        self._required(p, "MessageType")
+        required(p, "MessageType")
         mtype = p["MessageType"]
         if mtype not in MESSAGE_TYPES:
             raise Business("isv.INVALID_PARAMETERS", f"MessageType {mtype} is not supported")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from smsconsole.gateway.aliyun_api import AliyunApi, ApiError, Business, api_of, business_code
+from smsconsole.i18n import t
 from smsconsole.services.context import Actor
 from smsconsole.services.errors import CloudFailure, NotFound, ServiceError
 
@@ -29,7 +30,24 @@ _STATUS = {
     "isv.ACCOUNT_ABNORMAL": 403, "isv.AMOUNT_NOT_ENOUGH": 403,
     "isv.BLACK_KEY_CONTROL_LIMIT": 403, "isv.BUSINESS_LIMIT_CONTROL": 429,
     "isv.DAY_LIMIT_CONTROL": 429, "isv.MONTH_LIMIT_CONTROL": 429, "isp.SYSTEM_ERROR": 503,
+    "Throttling.User": 429,
 }
+
+
+def business_message(e: ApiError | Business, request: Request) -> str:
+    """The message of an Aliyun-coded error in the request's language: Aliyun's own
+    (Chinese for business codes, English for HTTP-level ones) when it is that language,
+    else the code's message from the catalog (``i18n/gateway_codes.toml``), else the
+    cloud codes' meaning; Aliyun's own as the last resort."""
+    lang = request_lang(request)
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in e.message)
+    if (lang == "zh") == chinese:
+        return e.message
+    for key in (f"gateway.code.{e.code}", f"cloud_code.sms.{e.code}.meaning"):
+        text = t(key, lang)
+        if text != key:
+            return text
+    return e.message
 
 
 def _api(request: Request) -> AliyunApi:
@@ -80,15 +98,23 @@ def set_callbacks(body: m.CallbacksIn, request: Request, user_id: int = Depends(
 
 @router.post("/messages", status_code=201, response_model=m.MessageOut)
 def send(body: m.MessageIn, request: Request, user_id: int = Depends(current_user)):
-    """Send one content to up to 1,000 numbers, as SendSms does."""
+    """Send one content to up to 1,000 numbers, as SendSms does (within the customer's
+    QPS limit, counted in the gateway's traffic like SendSms)."""
     api = _api(request)
+    answer = _send(api, body, request, user_id)
+    api.traffic.count(user_id, isinstance(answer, JSONResponse))
+    return answer
+
+
+def _send(api: AliyunApi, body: m.MessageIn, request: Request, user_id: int):
     try:
+        api.throttle(f"rest:{user_id}", user_id)
         biz_id, count = api.send_message(user_id, body.sign_name, body.template_code,
                                          [p for p in body.phones if p.strip()], body.params,
                                          body.out_id)
     except (ApiError, Business) as e:
-        status = e.status if isinstance(e, ApiError) else _STATUS.get(e.code, 400)
-        return JSONResponse({"code": e.code, "message": e.message},
+        status = _STATUS.get(e.code) or (e.status if isinstance(e, ApiError) else 400)
+        return JSONResponse({"code": e.code, "message": business_message(e, request)},
                             status_code=status if 400 <= status < 500 or status == 503 else 400)
     except ServiceError as e:  # the message in the request's language
         code, _ = business_code(e)

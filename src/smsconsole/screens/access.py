@@ -25,7 +25,7 @@ from smsconsole.screens.dialogs.access_form import (
     check_label,
 )
 from smsconsole.screens.dialogs.users_common import memory_page, palette_commands
-from smsconsole.screens.site import SettingsPage, SettingsView
+from smsconsole.screens.settings_page import SettingsPage, SettingsView
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import enum_label, yes_no
 from smsconsole.widgets.labels import Tr
@@ -47,12 +47,6 @@ def _queue_mode(value: str) -> str:
 
 
 class AliyunAccessPage(SettingsPage):
-    DEFAULT_CSS = """
-    AliyunAccessPage #access-list { height: 6; }
-    AliyunAccessPage .settings-warning { color: $warning; padding: 0 1; height: auto; }
-    AliyunAccessPage .settings-warning:nocolor { text-style: bold; }
-    """
-
     BINDINGS = [
         keybind("e", "edit", "access.edit"),
         keybind("t", "test", "access.test"),

@@ -11,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from smsconsole.i18n import t
+from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
 
@@ -41,7 +42,7 @@ class LoginScreen(Screen):
             yield Static("", id="login-message")
             yield Button(t("login.submit"), id="login-submit", variant="primary", compact=True)
             yield Tr("login.hint", id="login-hint")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -11,7 +11,7 @@ from typing import Any
 from smsconsole.i18n import t
 from smsconsole.screens.dialogs.access_form import CheckedFormDialog
 from smsconsole.screens.dialogs.users_common import palette_commands
-from smsconsole.screens.site import SettingsPage
+from smsconsole.screens.settings_page import SettingsPage
 from smsconsole.services.settings import PaymentInput
 from smsconsole.widgets.check_labels import item_name
 from smsconsole.widgets.form_view import Field, Section

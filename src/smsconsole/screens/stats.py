@@ -59,13 +59,6 @@ class StatisticsPage(MenuPage):
         keybind("x", "export", "stats.export"),
     ]
 
-    DEFAULT_CSS = """
-    StatisticsPage > #stats-filters { height: 1; color: $text-muted; }
-    StatisticsPage > #stats-table { height: 1fr; min-height: 6; }
-    StatisticsPage > #stats-totals { height: auto; text-style: bold; }
-    StatisticsPage > #stats-chart { height: 16; }
-    """
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = self.services.ctx.clock.today()

@@ -16,11 +16,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Static
+from textual.widgets import Button, Checkbox, ContentSwitcher, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.widgets.check_labels import check_label
+from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.form_view import Field, FormView, Section
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
@@ -121,7 +122,7 @@ class SetupWizard(Screen):
             yield Button(t("wizard.back"), id="wizard-back", compact=True)
             yield Button(t("wizard.test"), id="wizard-test", compact=True)
             yield Button(t("wizard.next"), id="wizard-next", variant="primary", compact=True)
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -26,6 +26,7 @@ from smsconsole.screens.dialogs.access_form import (
 )
 from smsconsole.screens.dialogs.users_common import memory_page, palette_commands
 from smsconsole.screens.settings_page import SettingsPage, SettingsView
+from smsconsole.store.enums import QueueMode
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import enum_label, yes_no
 from smsconsole.widgets.labels import Tr
@@ -38,8 +39,6 @@ def _scenario_text(sc) -> str:
 
 
 def _queue_mode(value: str) -> str:
-    from smsconsole.store.enums import QueueMode
-
     try:
         return enum_label(QueueMode(value))
     except ValueError:

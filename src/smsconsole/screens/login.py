@@ -52,6 +52,7 @@ class LoginScreen(Screen):
         self.app.when_ready(self._load_company)  # type: ignore[attr-defined]
 
     def _load_company(self, services) -> None:
+        # Not at the top: screens.base (the pages' base and its table) after the first paint.
         from smsconsole.screens.base import run_in_thread
 
         def company() -> str:
@@ -91,6 +92,7 @@ class LoginScreen(Screen):
             lambda services: self._run_login(services, login_id, password))
 
     def _run_login(self, services, login_id: str, password: str) -> None:
+        # Not at the top: screens.base (the pages' base and its table) after the first paint.
         from smsconsole.screens.base import run_in_thread
 
         run_in_thread(self, services.auth.login, login_id, password, on_done=self._logged_in,

@@ -30,6 +30,7 @@ from smsconsole.screens.dialogs.records_filters import (
     resolve_user,
     summary,
 )
+from smsconsole.services.codes import CodeService
 from smsconsole.services.exports import StatsExport
 from smsconsole.services.stats import StatsFilter
 from smsconsole.store.enums import DeliveryStatus, SmsType
@@ -111,8 +112,6 @@ class StatisticsPage(MenuPage):
         rows = self.services.stats.daily(first, last, flt)
         own = 0
         if flt.empty:
-            from smsconsole.services.codes import CodeService
-
             own = CodeService(self.services.ctx).sent_count(first, last)
         return Loaded(rows, trend_data(rows), codes, own)
 

@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     ADMIN_EMAIL,
-    ADMIN_PASSWORD,
     HOME_NEEDLE,
     LOGIN_NEEDLE,
     Figures,
@@ -37,6 +36,10 @@ from common import (  # noqa: E402
     terminal_env,
 )
 from tests.e2e.terminal import smsconsole_argv  # noqa: E402
+
+# Its own admin on its own data dir: common.ADMIN_PASSWORD (the big databases' login) is
+# shorter than the password rule now asks (10+ characters), so the set-up below refused it.
+ADMIN_PASSWORD = "Bench#2026pass"
 
 
 def env_for(data_dir: Path) -> dict[str, str]:
@@ -82,7 +85,7 @@ def set_up(data_dir: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="smsconsole-bench-"))

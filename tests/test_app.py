@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import ContentSwitcher, Static
 
-from smsconsole.app import MainScreen
 from smsconsole.i18n import get_lang, t
 from smsconsole.screens import MENU, MenuEntry
 from smsconsole.screens.base import MenuPage
 from smsconsole.screens.dialogs.help_keys import KeysDialog
+from smsconsole.shell import MainScreen
 from smsconsole.widgets import PagedTable
 from tests.helpers import SIZE, build_app, log_in, settle
 from tests.screens.sample_page import SamplePage

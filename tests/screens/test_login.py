@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from smsconsole.app import MainScreen
 from smsconsole.screens.dialogs.confirm import ConfirmDialog
 from smsconsole.screens.login import LoginScreen
+from smsconsole.shell import MainScreen
 from smsconsole.store.models import AdminLog
 from tests import factories
 from tests.helpers import SIZE, build_app, log_in, settle

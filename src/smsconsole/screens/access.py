@@ -26,7 +26,8 @@ from smsconsole.screens.dialogs.access_form import (
     check_label,
 )
 from smsconsole.screens.list_page import memory_page
-from smsconsole.screens.site import SettingsPage, SettingsView
+from smsconsole.screens.settings_page import SettingsPage, SettingsView
+from smsconsole.store.enums import QueueMode
 from smsconsole.widgets import Column, PagedTable, keybind
 from smsconsole.widgets.format import enum_label, yes_no
 from smsconsole.widgets.labels import Tr
@@ -39,8 +40,6 @@ def _scenario_text(sc) -> str:
 
 
 def _queue_mode(value: str) -> str:
-    from smsconsole.store.enums import QueueMode
-
     try:
         return enum_label(QueueMode(value))
     except ValueError:
@@ -48,12 +47,6 @@ def _queue_mode(value: str) -> str:
 
 
 class AliyunAccessPage(SettingsPage):
-    DEFAULT_CSS = """
-    AliyunAccessPage #access-list { height: 6; }
-    AliyunAccessPage .settings-warning { color: $warning; padding: 0 1; height: auto; }
-    AliyunAccessPage .settings-warning:nocolor { text-style: bold; }
-    """
-
     BINDINGS = [
         keybind("e", "edit", "access.edit"),
         keybind("t", "test", "access.test"),

@@ -11,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from smsconsole.i18n import t
+from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
 
@@ -41,7 +42,7 @@ class LoginScreen(Screen):
             yield Static("", id="login-message")
             yield Button(t("login.submit"), id="login-submit", variant="primary", compact=True)
             yield Tr("login.hint", id="login-hint")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)
@@ -51,6 +52,7 @@ class LoginScreen(Screen):
         self.app.when_ready(self._load_company)  # type: ignore[attr-defined]
 
     def _load_company(self, services) -> None:
+        # Not at the top: screens.base (the pages' base and its table) after the first paint.
         from smsconsole.screens.base import run_in_thread
 
         def company() -> str:
@@ -90,6 +92,7 @@ class LoginScreen(Screen):
             lambda services: self._run_login(services, login_id, password))
 
     def _run_login(self, services, login_id: str, password: str) -> None:
+        # Not at the top: screens.base (the pages' base and its table) after the first paint.
         from smsconsole.screens.base import run_in_thread
 
         run_in_thread(self, services.auth.login, login_id, password, on_done=self._logged_in,

@@ -11,8 +11,9 @@ from typing import Any
 from smsconsole.i18n import t
 from smsconsole.screens.base import palette_commands
 from smsconsole.screens.dialogs.access_form import CheckedFormDialog
-from smsconsole.screens.site import SettingsPage
-from smsconsole.services.settings import PaymentInput
+from smsconsole.screens.settings_page import SettingsPage
+from smsconsole.services.cloud_access import resolve_alipay
+from smsconsole.services.settings import PaymentInput, PaymentView
 from smsconsole.widgets.check_labels import item_name
 from smsconsole.widgets.form_view import Field, Section
 from smsconsole.widgets.format import yes_no
@@ -50,9 +51,6 @@ def payment_input(values: dict) -> PaymentInput:
 def check_payment_values(services, values: dict) -> list:
     """Runs in a thread: the Alipay checks on the typed values (a blank private key means
     the stored one; it is never shown)."""
-    from smsconsole.services.cloud_access import resolve_alipay
-    from smsconsole.services.settings import PaymentView
-
     stored = services.settings.payment()
     data = services.settings.validate_payment(payment_input(values), creating=stored is None)
     private_pem = data.app_private_key or services.settings.alipay_settings().app_private_key

@@ -28,6 +28,7 @@ from smsconsole.screens.dialogs.records_filters import (
     parse_day,
     summary,
 )
+from smsconsole.services.codes import CodeService
 from smsconsole.services.exports import StatsExport
 from smsconsole.services.stats import StatsFilter
 from smsconsole.store.enums import DeliveryStatus, SmsType
@@ -56,13 +57,6 @@ class StatisticsPage(MenuPage):
         keybind("u", "day_failures", "stats.failures"),
         keybind("x", "export", "stats.export"),
     ]
-
-    DEFAULT_CSS = """
-    StatisticsPage > #stats-filters { height: 1; color: $text-muted; }
-    StatisticsPage > #stats-table { height: 1fr; min-height: 6; }
-    StatisticsPage > #stats-totals { height: auto; text-style: bold; }
-    StatisticsPage > #stats-chart { height: 16; }
-    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,8 +110,6 @@ class StatisticsPage(MenuPage):
         rows = self.services.stats.daily(first, last, flt)
         own = 0
         if flt.empty:
-            from smsconsole.services.codes import CodeService
-
             own = CodeService(self.services.ctx).sent_count(first, last)
         return Loaded(rows, trend_data(rows), codes, own)
 

@@ -9,6 +9,7 @@ transaction): quitting half-way keeps nothing.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rich.text import Text
@@ -16,11 +17,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Static
+from textual.widgets import Button, Checkbox, ContentSwitcher, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.widgets.check_labels import check_label
+from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.form_view import Field, FormView, Section
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
@@ -121,7 +123,7 @@ class SetupWizard(Screen):
             yield Button(t("wizard.back"), id="wizard-back", compact=True)
             yield Button(t("wizard.test"), id="wizard-test", compact=True)
             yield Button(t("wizard.next"), id="wizard-next", variant="primary", compact=True)
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         translate_bindings(self)
@@ -228,6 +230,7 @@ class SetupWizard(Screen):
 
     @staticmethod
     def _authorization(all_values: dict):
+        # not at the top: the wizard is drawn before the database layer loads (start-up)
         from smsconsole.services.auth import AuthorizationInput
 
         values = all_values["authorization"]
@@ -236,6 +239,7 @@ class SetupWizard(Screen):
 
     @staticmethod
     def _admin(all_values: dict):
+        # not at the top: the wizard is drawn before the database layer loads (start-up)
         from smsconsole.services.auth import AdminInput
 
         values = all_values["admin"]
@@ -245,6 +249,7 @@ class SetupWizard(Screen):
 
     @staticmethod
     def _access(all_values: dict):
+        # not at the top: the wizard is drawn before the database layer loads (start-up)
         from smsconsole.services.settings import AccessInput, ScenarioInput
 
         values = all_values["access"]
@@ -261,6 +266,7 @@ class SetupWizard(Screen):
 
     @staticmethod
     def _site(all_values: dict):
+        # not at the top: the wizard is drawn before the database layer loads (start-up)
         from smsconsole.services.settings import SiteInput
 
         values = all_values["site"]
@@ -306,6 +312,7 @@ class SetupWizard(Screen):
     def _finish(self, services, values: dict) -> str:
         """Everything in one transaction; in sandbox mode also the sandbox's Alipay
         settings (as ``smsconsole setup --sandbox`` does). Returns the login id."""
+        # not at the top: the wizard is drawn before the database layer loads (start-up)
         from smsconsole.services.auth import SetupInput
         from smsconsole.services.context import Actor
 
@@ -315,14 +322,13 @@ class SetupWizard(Screen):
                                                admin=admin_in, access=access,
                                                site=self._site(values)))
         if access.sandbox:
+            # not at the top: the wizard is drawn before the database layer loads (start-up)
             from smsconsole.services.cloud_access import sandbox_payment_values
 
             try:
                 services.settings.update_payment(Actor(admin.id, admin.name),
                                                  sandbox_payment_values(services.ctx))
             except Exception:  # noqa: BLE001 - setup is done; payment can be set later
-                import logging
-
                 logging.getLogger(__name__).exception("sandbox payment config failed")
         return admin_in.login or admin.email
 
@@ -375,6 +381,7 @@ class SetupWizard(Screen):
         self._run(lambda services: self._check(services, values), self._checked)
 
     def _check(self, services, values: dict) -> list:
+        # not at the top: the wizard is drawn before the database layer loads (start-up)
         from smsconsole.cloud.types import Scenario
         from smsconsole.services.cloud_access import resolve_aliyun
         from smsconsole.services.settings import AccessView

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.widgets import Static
 
-from smsconsole.i18n import load_catalog, t
+from smsconsole.i18n import has_key, t
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -34,7 +34,7 @@ _BUILTIN = {
 
 
 def has_text(key: str) -> bool:
-    return key in load_catalog()
+    return has_key(key)
 
 
 def keybind(key: str, action: str, id: str, *, show: bool = True, priority: bool = False,

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.command import CommandList, CommandPalette
 from textual.widgets.option_list import Option
 
-from smsconsole.i18n import load_catalog, t
+from smsconsole.i18n import has_key, t
 
 
 class ConsolePalette(CommandPalette):
@@ -41,11 +41,10 @@ class ConsolePalette(CommandPalette):
 def translated_system_commands(commands: Iterable[Any]) -> Iterable[Any]:
     """Textual's system commands with the catalog's title and help
     (``palette.sys.<title>`` / ``palette.sys.<title>.help``) where it has them."""
-    catalog = load_catalog()
     for command in commands:
         key = f"palette.sys.{command.title.lower()}"
-        if key in catalog:
-            help_key = f"{key}.help" if f"{key}.help" in catalog else ""
+        if has_key(key):
+            help_key = f"{key}.help" if has_key(f"{key}.help") else ""
             command = command._replace(title=t(key),
                                        help=t(help_key) if help_key else command.help)
         yield command

@@ -1,5 +1,8 @@
 """Modal dialogs shared by every page (house style: modals live in ``screens/dialogs``).
 
+Every dialog is a ``Dialog`` (``base.py``): the frame, the console's footer and the
+busy/submit/cancel lifecycle; its look is ``base.tcss`` plus ``<module>.tcss`` beside it.
+
 * ``FormDialog(title_key, fields, submit)`` — a form; errors next to their field.
 * ``ConfirmDialog(message)`` — ``ModalScreen[bool]``; the message names what goes.
 * ``DetailDialog(title_key, pairs, actions=...)`` — label/value pairs and action keys.

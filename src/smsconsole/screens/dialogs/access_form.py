@@ -5,23 +5,22 @@ saving — and marks each failed item under its field (used by the payment form 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.console import Group
 from rich.text import Text
-from textual import on
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.confirm import confirm
 from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.services.errors import ServiceError
 from smsconsole.store.enums import QueueMode
 from smsconsole.widgets.check_labels import check_label, checks_text, field_label
 from smsconsole.widgets.form_view import Field, FormItem, Section
-from smsconsole.widgets.labels import keybind
+from smsconsole.widgets.labels import keybind, set_label
 
 SCENARIOS = ("register", "reset_password", "change_phone")  # as cloud.types.SCENARIOS
 
@@ -40,10 +39,6 @@ class CheckedFormDialog(FormDialog):
     """``test(values) -> [CheckItem]`` runs in a thread on ``ctrl+t`` (or the Test
     button); ``label(item)`` names what each item tested."""
 
-    DEFAULT_CSS = """
-    CheckedFormDialog #dialog-checks { height: auto; padding: 1 0 0 0; }
-    """
-
     BINDINGS = [keybind("ctrl+t", "test", "access.form_test")]
 
     def __init__(self, title_key: str, fields: Sequence[FormItem],
@@ -57,15 +52,12 @@ class CheckedFormDialog(FormDialog):
         self.testing = False
         self._tested_values: dict[str, Any] | None = None
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#dialog-body").mount(Static("", id="dialog-checks"))
-        self.query_one("#dialog-buttons").mount(
-            Button(t("access.form.test"), id="test", compact=True), before="#cancel")
+    def compose_after_form(self) -> Iterable[Widget]:
+        yield Static("", id="dialog-checks")
 
-    @on(Button.Pressed, "#test")
-    def _pressed_test(self) -> None:
-        self.action_test()
+    def compose_buttons(self) -> Iterable[Widget]:
+        yield Button(t("access.form.test"), id="test", compact=True)
+        yield from super().compose_buttons()
 
     def action_test(self) -> None:
         if self.busy:
@@ -77,14 +69,12 @@ class CheckedFormDialog(FormDialog):
         if not form.check_required():
             self._render_checks()
             return
-        self._set_busy(True)
         self.testing = True
         self._tested_values = form.values()
-        run_in_thread(self, self.test_fn, form.values(), on_done=self._tested,
-                      on_error=self._test_failed, group="form-test")
+        self.run_busy(self.test_fn, form.values(), on_done=self._tested,
+                      on_error=self._test_failed)
 
     def _tested(self, items: list) -> None:
-        self._set_busy(False)
         self.testing = False
         self.checks = items
         form = self.form
@@ -111,7 +101,7 @@ class CheckedFormDialog(FormDialog):
     def _test_failed(self, exc: BaseException) -> None:
         self.testing = False
         self._render_checks()
-        self._failed(exc)
+        self.show_error(exc)
 
     def _render_checks(self, note: str = "") -> None:
         widget = self.query_one("#dialog-checks", Static)
@@ -125,7 +115,7 @@ class CheckedFormDialog(FormDialog):
 
     def on_language_changed(self) -> None:
         super().on_language_changed()
-        self.query_one("#test", Button).label = t("access.form.test")
+        set_label(self.query_one("#test", Button), t("access.form.test"))
         self._render_checks()
 
 

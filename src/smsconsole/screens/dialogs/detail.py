@@ -15,20 +15,20 @@ that action's result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from smsconsole.i18n import t
+from smsconsole.screens.dialogs.base import Dialog
 from smsconsole.widgets.format import cell
-from smsconsole.widgets.labels import keybind, translate_bindings
+from smsconsole.widgets.labels import keybind
 
 
 def pairs_table(pairs: Sequence[tuple[str, Any]]) -> Table:
@@ -42,43 +42,36 @@ def pairs_table(pairs: Sequence[tuple[str, Any]]) -> Table:
     return table
 
 
-class DetailDialog(ModalScreen):
-    DEFAULT_CSS = """
-    DetailDialog { align: center middle; }
-    DetailDialog > #dialog {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    DetailDialog #detail-title { text-style: bold; padding-bottom: 1; }
-    DetailDialog #detail-body { height: auto; max-height: 75vh; }
-    DetailDialog #detail-keys { color: $text-muted; padding-top: 1; }
-    """
-
+class DetailDialog(Dialog):
     BINDINGS = [keybind("escape,q", "close", "detail.close")]
 
     def __init__(self, title_key: str, pairs: Sequence[tuple[str, Any]], *,
                  actions: Sequence[tuple[str, str, Any]] = (), **title_params: Any) -> None:
-        super().__init__()
-        self.title_key = title_key
-        self.title_params = title_params
+        super().__init__(title_key, **title_params)
         self.pairs = list(pairs)
         self.actions = list(actions)
-        self._bindings_added = False
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(t(self.title_key, **self.title_params), id="detail-title")
-            with VerticalScroll(id="detail-body"):
-                yield Static(self._table(), id="detail-table")
-            yield Static(self._keys_text(), id="detail-keys")
+    def compose_body(self) -> Iterable[Widget]:
+        with VerticalScroll(id="detail-body"):
+            yield Static(self._table(), id="detail-table")
+
+    def compose_foot(self) -> Iterable[Widget]:
+        yield Static(self._keys_text(), id="detail-keys", classes="dialog-keys")
 
     def on_mount(self) -> None:
         for index, (key, label_key, _result) in enumerate(self.actions):
             self._bindings._add_binding(
                 Binding(key, f"choose({index})", t(label_key), tooltip=t(label_key),
                         id=f"detail.action.{index}"))
-        translate_bindings(self)
+        # The footer lists the actions first and ``esc`` last, as the keys line does.
+        table = self._bindings.key_to_bindings
+        closing = {key: table.pop(key) for key in list(table)
+                   if all(b.action == "close" for b in table[key])}
+        table.update(closing)
+        super().on_mount()
         self.refresh_bindings()
+
+    def focus_first(self) -> None:
         self.query_one("#detail-body").focus()
 
     def _table(self) -> Table:
@@ -92,10 +85,7 @@ class DetailDialog(ModalScreen):
     def action_choose(self, index: int) -> None:
         self.dismiss(self.actions[index][2])
 
-    def action_close(self) -> None:
-        self.dismiss(None)
-
     def on_language_changed(self) -> None:
-        self.query_one("#detail-title", Static).update(t(self.title_key, **self.title_params))
+        super().on_language_changed()
         self.query_one("#detail-table", Static).update(self._table())
         self.query_one("#detail-keys", Static).update(self._keys_text())

@@ -21,13 +21,14 @@ can still name a filter a page applies on its own (shown in the dialog).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on
+from textual.widget import Widget
 from textual.widgets import Select
 
 from smsconsole.i18n import get_lang, t
@@ -37,8 +38,6 @@ from smsconsole.widgets.form_view import Field, FormView
 from smsconsole.widgets.labels import Tr
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from smsconsole.services.exports import ExportResult
 
 FORMATS = ("csv", "xlsx")
@@ -116,12 +115,6 @@ def choose_path(values: dict[str, Any], data_dir: Path, default_text: str) -> tu
 class ExportDialog(FormDialog):
     """Format and path, plus what is exported and what the export cannot filter."""
 
-    DEFAULT_CSS = """
-    ExportDialog #export-what { color: $text-muted; padding: 0 0 1 0; }
-    ExportDialog #export-not-applied { color: $warning; padding: 0 0 1 0; }
-    ExportDialog:nocolor #export-not-applied { text-style: bold; }
-    """
-
     def __init__(self, spec: ExportSpec, default_text: str,
                  submit: Callable[[dict[str, Any]], Any]) -> None:
         fields = [
@@ -134,15 +127,13 @@ class ExportDialog(FormDialog):
                          kind=t(f"export.kind.{spec.kind}"))
         self.spec = spec
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        dialog = self.query_one("#dialog")
-        body = self.query_one("#dialog-body")
-        dialog.mount(Tr("export.what", id="export-what", what=self.spec.summary
-                        or t("datalist.no_filter")), before=body)
+    def compose_body(self) -> Iterable[Widget]:
+        yield Tr("export.what", id="export-what",
+                 what=self.spec.summary or t("datalist.no_filter"))
         if self.spec.not_applied:
-            dialog.mount(Tr("export.not_applied", id="export-not-applied",
-                            filters=", ".join(self.spec.not_applied)), before=body)
+            yield Tr("export.not_applied", id="export-not-applied",
+                     filters=", ".join(self.spec.not_applied))
+        yield from super().compose_body()
 
     @on(Select.Changed)
     def _format_changed(self, event: Select.Changed) -> None:

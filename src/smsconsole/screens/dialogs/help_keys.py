@@ -2,48 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from smsconsole.i18n import t
-from smsconsole.widgets.labels import keybind, translate_bindings
+from smsconsole.screens.dialogs.base import Dialog
+from smsconsole.widgets.labels import keybind
 
 Section = tuple[str, Sequence[tuple[str, str]]]  # (title, [(key, what it does)])
 
 
-class KeysDialog(ModalScreen):
-    DEFAULT_CSS = """
-    KeysDialog { align: center middle; }
-    KeysDialog > #dialog {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    KeysDialog #keys-title { text-style: bold; padding-bottom: 1; }
-    KeysDialog #keys-body { height: auto; max-height: 80vh; }
-    KeysDialog #keys-foot { color: $text-muted; padding-top: 1; }
-    """
-
+class KeysDialog(Dialog):
     BINDINGS = [keybind("escape,q,question_mark", "close", "keys.close")]
+    title_key = "keys.title"
 
     def __init__(self, sections: Sequence[Section]) -> None:
         super().__init__()
         self.sections = list(sections)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(t("keys.title"), id="keys-title")
-            with VerticalScroll(id="keys-body"):
-                yield Static(self._table(), id="keys-table")
-            yield Static(t("keys.foot"), id="keys-foot")
+    def compose_body(self) -> Iterable[Widget]:
+        with VerticalScroll(id="keys-body"):
+            yield Static(self._table(), id="keys-table")
 
-    def on_mount(self) -> None:
-        translate_bindings(self)
+    def compose_foot(self) -> Iterable[Widget]:
+        yield Static(t("keys.foot"), id="keys-foot", classes="dialog-keys")
+
+    def focus_first(self) -> None:
         self.query_one("#keys-body").focus()
 
     def _table(self) -> Table:
@@ -65,6 +54,3 @@ class KeysDialog(ModalScreen):
             cells.append(inner)
         grid.add_row(*cells)
         return grid
-
-    def action_close(self) -> None:
-        self.dismiss(None)

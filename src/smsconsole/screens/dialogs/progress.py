@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
-from smsconsole.widgets.labels import keybind, translate_bindings
-from smsconsole.widgets.unexpected import unexpected
+from smsconsole.screens.dialogs.base import Dialog, error_text
+from smsconsole.widgets.labels import keybind
 
 log = logging.getLogger(__name__)
 
@@ -55,43 +53,29 @@ class Progress:
         self._cancel.set()
 
 
-class ProgressDialog(ModalScreen):
-    DEFAULT_CSS = """
-    ProgressDialog { align: center middle; }
-    ProgressDialog > #dialog {
-        width: 70; max-width: 100%; height: auto; border: thick $primary;
-        background: $surface; padding: 1 2;
-    }
-    ProgressDialog #progress-title { text-style: bold; padding-bottom: 1; }
-    ProgressDialog #progress-text { height: auto; padding-top: 1; }
-    ProgressDialog #progress-error { color: $error; height: auto; display: none; }
-    ProgressDialog.-failed #progress-error { display: block; }
-    ProgressDialog #progress-keys { color: $text-muted; padding-top: 1; }
-    """
-
+class ProgressDialog(Dialog):
     BINDINGS = [keybind("c,escape", "cancel", "progress.cancel")]
 
     def __init__(self, title_key: str, work: Callable[[Progress], Any],
                  **title_params: Any) -> None:
-        super().__init__()
-        self.title_key = title_key
-        self.title_params = title_params
+        super().__init__(title_key, **title_params)
         self.work = work
         self.progress = Progress(self)
         self.finished = False
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(t(self.title_key, **self.title_params), id="progress-title")
-            yield ProgressBar(total=None, show_eta=False, id="progress-bar")
-            yield Static(t("progress.working"), id="progress-text")
-            yield Static("", id="progress-error")
-            yield Static(t("progress.keys"), id="progress-keys")
+    def compose_body(self) -> Iterable[Widget]:
+        yield ProgressBar(total=None, show_eta=False, id="progress-bar")
+        yield Static(t("progress.working"), id="progress-text")
+        yield Static("", id="progress-error", classes="dialog-message", markup=False)
+
+    def compose_foot(self) -> Iterable[Widget]:
+        yield Static(t("progress.keys"), id="progress-keys", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
+        super().on_mount()
+        # Often a write (an export, a sync): never exclusive, its outcome must be seen.
         run_in_thread(self, self.work, self.progress, on_done=self._done,
-                      on_error=self._failed, group="progress", exclusive=True)
+                      on_error=self._failed, group="progress")
 
     def show_progress(self, done: int, total: int | None, text: str) -> None:
         bar = self.query_one(ProgressBar)
@@ -106,13 +90,7 @@ class ProgressDialog(ModalScreen):
 
     def _failed(self, exc: BaseException) -> None:
         self.finished = True
-        message = getattr(exc, "message", None)
-        if callable(message):
-            text = message()
-        else:
-            text = unexpected(exc, "progress")
-        self.add_class("-failed")
-        self.query_one("#progress-error", Static).update(text)
+        self.show_message(error_text(exc, "progress"), error=True)
         self.query_one("#progress-keys", Static).update(t("progress.close_keys"))
 
     def action_cancel(self) -> None:

@@ -15,9 +15,9 @@ from textual.screen import ModalScreen
 
 from smsconsole.i18n import get_lang, t
 from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.dialogs.base import error_text
 from smsconsole.screens.dialogs.detail import DetailDialog
 from smsconsole.widgets.format import dt, enum_label, num, yes_no
-from smsconsole.widgets.unexpected import unexpected
 
 
 def status_text(record: Any) -> str:
@@ -95,9 +95,7 @@ def show_record(node: Any, record_id: int, *, actions: bool = True) -> None:
                                      actions=keys, id=rec.id, phone=rec.phone), chosen)
 
     def failed(exc: BaseException) -> None:
-        message = getattr(exc, "message", None)
-        app.notify(message() if callable(message) else unexpected(exc, "record detail"),
-                   severity="error", timeout=8)
+        app.notify(error_text(exc, "record detail"), severity="error", timeout=8)
 
     services = node.services if hasattr(node, "services") else app.services
     run_in_thread(node, services.records.record, record_id, on_done=got, on_error=failed,

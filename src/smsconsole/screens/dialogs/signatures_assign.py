@@ -10,25 +10,25 @@ text or type asks Aliyun again. Dismisses with ``(application, account)`` or Non
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, OptionList, Select, Static
+from textual.widget import Widget
+from textual.widgets import Button, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.dialogs.base import Dialog
 from smsconsole.screens.dialogs.detail import pairs_table
 from smsconsole.screens.dialogs.users_applications import kind_label
 from smsconsole.store.enums import SignType
 from smsconsole.widgets.form_view import Field, FormView
-from smsconsole.widgets.labels import Tr, keybind, translate_bindings
-from smsconsole.widgets.unexpected import unexpected
+from smsconsole.widgets.labels import Tr, keybind
 
 SEARCH_DELAY = 0.25
 SEARCH_LIMIT = 8
@@ -47,36 +47,14 @@ class UserSearch(Input):
                 matches.highlighted = 0
 
 
-class AssignDialog(ModalScreen):
-    DEFAULT_CSS = """
-    AssignDialog { align: center middle; }
-    AssignDialog > #dialog {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    AssignDialog #assign-title { text-style: bold; }
-    AssignDialog #assign-intro { color: $text-muted; padding-bottom: 1; }
-    AssignDialog #assign-body { height: auto; max-height: 30; }
-    AssignDialog .assign-label { text-style: bold; }
-    AssignDialog #assign-user { height: 1; }
-    AssignDialog #assign-users { height: auto; max-height: 6; border: none; }
-    AssignDialog #assign-chosen { color: $success; height: auto; }
-    AssignDialog #assign-user-error { color: $error; height: auto; display: none; }
-    AssignDialog #assign-user-error.-shown { display: block; }
-    AssignDialog #assign-info { height: auto; padding: 1 0 0 0; }
-    AssignDialog #assign-message { height: auto; padding-top: 1; color: $text-muted; }
-    AssignDialog #assign-message.-error { color: $error; text-style: bold; }
-    AssignDialog #assign-buttons { height: auto; align-horizontal: right; padding-top: 1; }
-    AssignDialog #assign-buttons Button { margin-left: 2; }
-    """
-
+class AssignDialog(Dialog):
     BINDINGS = [
         keybind("ctrl+s", "submit", "signatures.assign.submit"),
         keybind("escape", "cancel", "signatures.assign.cancel"),
     ]
 
     def __init__(self, services, actor, kind: str, prefix: str, *, user=None) -> None:
-        super().__init__()
+        super().__init__(f"{prefix}.assign.title", intro_key=f"{prefix}.assign.intro")
         self.services = services
         self.actor = actor
         self.kind = kind  # "signature" | "template"
@@ -85,7 +63,6 @@ class AssignDialog(ModalScreen):
         self.found: dict[str, Any] = {}
         self.info: Any = None  # what Aliyun said (SignInfo / TemplateInfo)
         self.looked_up: tuple | None = None  # the values ``info`` is about
-        self.busy = False
         self._timer: Timer | None = None
         self._message: tuple[str, dict, bool] | None = None
 
@@ -103,33 +80,36 @@ class AssignDialog(ModalScreen):
                       placeholder_key=f"{p}.assign.code.placeholder",
                       help_key=f"{p}.assign.code.help")]
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> Iterable[Widget]:
         p = self.p
-        with Vertical(id="dialog"):
-            yield Tr(f"{p}.assign.title", id="assign-title")
-            yield Tr(f"{p}.assign.intro", id="assign-intro")
-            with VerticalScroll(id="assign-body"):
-                yield Tr(f"{p}.assign.user", classes="assign-label")
-                yield UserSearch(placeholder=t(f"{p}.assign.user.placeholder"),
-                                 id="assign-user", compact=True)
-                yield OptionList(id="assign-users", compact=True)
-                yield Static("", id="assign-chosen", markup=False)
-                yield Static("", id="assign-user-error", markup=False)
-                yield FormView(self.fields(), id="assign-form")
-                yield Static("", id="assign-info")
-            yield Static("", id="assign-message", markup=False)
-            with Horizontal(id="assign-buttons"):
-                yield Button(t("form.cancel"), id="cancel", compact=True)
-                yield Button(t(f"{p}.assign.lookup"), id="submit", variant="primary",
-                             compact=True)
-        yield Footer()
+        with VerticalScroll(id="assign-body"):
+            yield Tr(f"{p}.assign.user", classes="assign-label")
+            yield UserSearch(placeholder=t(f"{p}.assign.user.placeholder"),
+                             id="assign-user", compact=True)
+            yield OptionList(id="assign-users", compact=True)
+            yield Static("", id="assign-chosen", markup=False)
+            yield Static("", id="assign-user-error", markup=False)
+            yield FormView(self.fields(), id="assign-form")
+            yield Static("", id="assign-info")
+
+    def compose_foot(self) -> Iterable[Widget]:
+        yield Static("", id="assign-message", classes="dialog-message", markup=False)
+
+    def compose_buttons(self) -> Iterable[Widget]:
+        return self.cancel_submit_buttons(self.submit_label())
+
+    def submit_label(self) -> str:
+        return f"{self.p}.assign.confirm" if self.looked_up else f"{self.p}.assign.lookup"
 
     def on_mount(self) -> None:
-        translate_bindings(self)
+        super().on_mount()
         self._render_chosen()
         if self.user is None:
-            self.query_one("#assign-user", Input).focus()
             self._search("")
+
+    def focus_first(self) -> None:
+        if self.user is None:
+            self.query_one("#assign-user", Input).focus()
         else:
             self.form.focus_field()
 
@@ -148,7 +128,7 @@ class AssignDialog(ModalScreen):
 
     def _search(self, text: str) -> None:
         run_in_thread(self, self.services.users.search, text.strip(), SEARCH_LIMIT,
-                      on_done=self._matches, on_error=self._failed, group="assign-search",
+                      on_done=self._matches, on_error=self.show_error, group="assign-search",
                       exclusive=True)
 
     def _matches(self, users: list) -> None:
@@ -168,7 +148,7 @@ class AssignDialog(ModalScreen):
             self._timer = None
             run_in_thread(self, self.services.users.search, event.value.strip(), SEARCH_LIMIT,
                           on_done=lambda users: (self._matches(users), self._pick_first()),
-                          on_error=self._failed, group="assign-search", exclusive=True)
+                          on_error=self.show_error, group="assign-search", exclusive=True)
             return
         self._pick_first()
 
@@ -221,19 +201,6 @@ class AssignDialog(ModalScreen):
             self.query_one("#submit", Button).label = t(f"{self.p}.assign.lookup")
             self._set_message(None)
 
-    @on(Button.Pressed, "#submit")
-    @on(FormView.Submitted)
-    def _submit_pressed(self) -> None:
-        self.action_submit()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    def action_cancel(self) -> None:
-        if not self.busy:
-            self.dismiss(None)
-
     def action_submit(self) -> None:
         if self.busy:
             return
@@ -251,15 +218,12 @@ class AssignDialog(ModalScreen):
             return
         values = form.values()
         key = self._values_key(values)
-        self.busy = True
         if self.looked_up != key:
             self._set_message(f"{self.p}.assign.looking")
-            run_in_thread(self, self._lookup, values, on_done=lambda info: self._looked(key, info),
-                          on_error=self._failed, group="assign")
+            self.run_busy(self._lookup, values, on_done=lambda info: self._looked(key, info))
         else:
             self._set_message(f"{self.p}.assign.assigning")
-            run_in_thread(self, self._assign, values, self.user.id, on_done=self._assigned,
-                          on_error=self._failed, group="assign")
+            self.run_busy(self._assign, values, self.user.id, on_done=self._assigned)
 
     def _lookup(self, values: dict):
         if self.kind == "signature":
@@ -273,32 +237,26 @@ class AssignDialog(ModalScreen):
         return self.services.templates.assign(self.actor, user_id, values["code"])
 
     def _looked(self, key: tuple, info) -> None:
-        self.busy = False
         self.looked_up, self.info = key, info
         self.query_one("#assign-info", Static).update(self._info_table())
         self.query_one("#submit", Button).label = t(f"{self.p}.assign.confirm")
         self._set_message(f"{self.p}.assign.check_then_confirm", account=self.user.account)
 
     def _assigned(self, app) -> None:
-        self.busy = False
         self.dismiss((app, self.user.account))
 
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
+    def show_error(self, exc: BaseException) -> None:
+        """The user picker's own line, a field, or the dialog's foot."""
         self._set_message(None)
         field = getattr(exc, "field", None)
         if field == "user":
             self._user_error(exc)
             return
-        if not hasattr(exc, "key"):
-            self._set_message(unexpected(exc, "assign"),
-                              error=True)
-            return
-        if field in ("name", "code") and exc.key.endswith("not_found_cloud"):
+        if field in ("name", "code") and str(getattr(exc, "key", "")).endswith(
+                "not_found_cloud"):
             self.looked_up, self.info = None, None
             self.query_one("#assign-info", Static).update("")
-        if not self.form.show_error(exc):  # type: ignore[arg-type]
-            self._set_message(exc.message(), error=True)  # type: ignore[attr-defined]
+        super().show_error(exc)
 
     def _info_table(self):
         info, p = self.info, self.p
@@ -327,16 +285,12 @@ class AssignDialog(ModalScreen):
 
     def _set_message(self, key: str | None, error: bool = False, **params: Any) -> None:
         self._message = (key, params, error) if key else None
-        label = self.query_one("#assign-message", Static)
-        label.set_class(error, "-error")
-        label.update(t(key, **params) if key else "")
+        self.show_message(t(key, **params) if key else None, error=error)
 
     # --- language ------------------------------------------------------------------------
 
     def on_language_changed(self) -> None:
-        self.query_one("#cancel", Button).label = t("form.cancel")
-        self.query_one("#submit", Button).label = t(
-            f"{self.p}.assign.confirm" if self.looked_up else f"{self.p}.assign.lookup")
+        super().on_language_changed()
         self.query_one("#assign-user", Input).placeholder = t(f"{self.p}.assign.user.placeholder")
         self._render_chosen()
         self.query_one("#assign-info", Static).update(self._info_table())

@@ -6,24 +6,25 @@ delivered, failed and waiting lists — each a paged table filterable by phone (
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from smsconsole.i18n import t
+from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.dialogs.base import Dialog
 from smsconsole.screens.dialogs.records_detail import code_pairs, show_record, status_text
 from smsconsole.services.records import RecordFilter
 from smsconsole.store.enums import DeliveryStatus
 from smsconsole.widgets import Column, PagedTable
 from smsconsole.widgets.format import dt, enum_label, num
-from smsconsole.widgets.labels import Tr, keybind, translate_bindings
+from smsconsole.widgets.labels import Tr, keybind
 
 LISTS = (("delivered", DeliveryStatus.DELIVERED), ("failed", DeliveryStatus.FAILED),
          ("pending", DeliveryStatus.PENDING))
@@ -37,21 +38,8 @@ LIST_COLUMNS = [
 ]
 
 
-class TaskDetailScreen(ModalScreen):
+class TaskDetailScreen(Dialog):
     """``TaskDetailScreen(services, task)`` with a ``TaskRow``."""
-
-    DEFAULT_CSS = """
-    TaskDetailScreen { align: center middle; }
-    TaskDetailScreen > #dialog {
-        width: 110; max-width: 100%; height: 100%; border: thick $primary;
-        background: $surface; padding: 0 1;
-    }
-    TaskDetailScreen #task-title { text-style: bold; }
-    TaskDetailScreen #task-info { height: auto; padding: 1 0 0 0; }
-    TaskDetailScreen TabbedContent { height: 1fr; }
-    TaskDetailScreen TabPane { padding: 0; height: 1fr; }
-    TaskDetailScreen #task-keys { color: $text-muted; height: 1; }
-    """
 
     BINDINGS = [
         keybind("escape,q", "close", "tasks.detail.close"),
@@ -59,30 +47,30 @@ class TaskDetailScreen(ModalScreen):
         keybind("f", "show('failed')", "tasks.detail.failed"),
         keybind("w", "show('pending')", "tasks.detail.pending"),
     ]
+    title_key = "tasks.detail.title"
 
     def __init__(self, services: Any, task: Any) -> None:
-        super().__init__()
+        super().__init__(task=task.id, account=task.account)
         self.services = services
         self.send_task = task
         self.phones: dict[str, str] = {name: "" for name, _ in LISTS}
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> Iterable[Widget]:
         task = self.send_task
-        with Vertical(id="dialog"):
-            yield Tr("tasks.detail.title", id="task-title", task=task.id, account=task.account)
-            yield Static(self._info(), id="task-info")
-            with TabbedContent(initial="list-failed" if task.failed else "list-delivered"):
-                for name, status in LISTS:
-                    with TabPane(self._tab_label(name), id=f"list-{name}"):
-                        yield PagedTable(LIST_COLUMNS, fetch=self._fetcher(status, ""),
-                                         limit=50, on_filter_text=partial(self._phone, name),
-                                         filter_placeholder_key="tasks.detail.phone",
-                                         empty_key="tasks.detail.empty", auto_load=True,
-                                         id=f"records-{name}")
-            yield Tr("tasks.detail.keys", id="task-keys")
+        yield Static(self._info(), id="task-info")
+        with TabbedContent(initial="list-failed" if task.failed else "list-delivered"):
+            for name, status in LISTS:
+                with TabPane(self._tab_label(name), id=f"list-{name}"):
+                    yield PagedTable(LIST_COLUMNS, fetch=self._fetcher(status, ""),
+                                     limit=50, on_filter_text=partial(self._phone, name),
+                                     filter_placeholder_key="tasks.detail.phone",
+                                     empty_key="tasks.detail.empty", auto_load=True,
+                                     id=f"records-{name}")
 
-    def on_mount(self) -> None:
-        translate_bindings(self)
+    def compose_foot(self) -> Iterable[Widget]:
+        yield Tr("tasks.detail.keys", id="task-keys", classes="dialog-keys")
+
+    def focus_first(self) -> None:
         self.current_table().focus()
 
     # --- the task ----------------------------------------------------------------------
@@ -155,8 +143,6 @@ class TaskDetailScreen(ModalScreen):
             for table in self.query(PagedTable):
                 table.reload(keep_position=True)
 
-        from smsconsole.screens.base import run_in_thread
-
         run_in_thread(self, self.services.records.task, self.send_task.id, on_done=got,
                       group="task", exclusive=True)
 
@@ -165,9 +151,7 @@ class TaskDetailScreen(ModalScreen):
         for name, _status in LISTS:
             tabs.get_tab(f"list-{name}").label = self._tab_label(name)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
-
     def on_language_changed(self) -> None:
+        super().on_language_changed()
         self.query_one("#task-info", Static).update(self._info())
         self._relabel()

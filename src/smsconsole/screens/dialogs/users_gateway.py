@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.confirm import confirm
 from smsconsole.screens.dialogs.detail import DetailDialog
 from smsconsole.screens.dialogs.form import FormDialog
@@ -59,8 +58,7 @@ class GatewayKeysDialog(UserListDialog):
             self.app.notify(t(done_key, **params))
             self.load()
 
-        run_in_thread(self, fn, self.actor, *args, on_done=done, on_error=self._failed,
-                      group="gateway-action")
+        self.run_busy(fn, self.actor, *args, on_done=done)
 
     def action_create(self) -> None:
         def issued(result) -> None:
@@ -71,8 +69,7 @@ class GatewayKeysDialog(UserListDialog):
                 ("gateway.keys.note", t("gateway.keys.once")),
             ], account=self.user.account))
 
-        run_in_thread(self, self.services.keys.create, self.actor, self.user.id,
-                      on_done=issued, on_error=self._failed, group="gateway-action")
+        self.run_busy(self.services.keys.create, self.actor, self.user.id, on_done=issued)
 
     def action_toggle(self) -> None:
         row = self.selected

@@ -6,25 +6,24 @@ Dismisses with True when a status changed (the users list then reloads its quota
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.dialogs.base import Dialog
 from smsconsole.screens.dialogs.form import FormDialog
 from smsconsole.store.enums import HoldingSource, HoldingStatus
 from smsconsole.widgets.form_view import Field
 from smsconsole.widgets.format import dt, enum_label, num
 from smsconsole.widgets.format import valid_through as format_valid_through
 from smsconsole.widgets.grid import Grid
-from smsconsole.widgets.labels import Tr, keybind, translate_bindings
-from smsconsole.widgets.unexpected import unexpected
+from smsconsole.widgets.labels import keybind
 
 COLUMNS = ("allocated", "type", "count", "used", "remaining", "expires", "status", "source")
 RIGHT = {"count", "used", "remaining"}
@@ -41,27 +40,16 @@ def source_text(row) -> str:
     return enum_label(row.source)
 
 
-class UserListDialog(ModalScreen):
-    """A modal with one DataTable of a user's rows, loaded in a thread."""
+class UserListDialog(Dialog):
+    """A modal with one DataTable of a user's rows, loaded in a thread; ``esc`` closes
+    with True when something changed."""
 
-    DEFAULT_CSS = """
-    UserListDialog { align: center middle; }
-    UserListDialog > #dialog {
-        width: 110; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    UserListDialog #list-title { text-style: bold; padding-bottom: 1; }
-    UserListDialog DataTable { height: auto; max-height: 20; }
-    UserListDialog #list-status { color: $text-muted; padding-top: 1; height: auto; }
-    UserListDialog #list-status.-error { color: $error; }
-    """
-
-    title_key = ""
     columns: tuple[str, ...] = ()
     right: set[str] = set()
+    label_prefix = ""
 
     def __init__(self, services, actor, user) -> None:
-        super().__init__()
+        super().__init__(account=user.account, name=user.name)
         self.services = services
         self.actor = actor
         self.user = user
@@ -69,19 +57,19 @@ class UserListDialog(ModalScreen):
         self.changed = False
         self.loaded = False
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Tr(self.title_key, id="list-title", account=self.user.account,
-                     name=self.user.name)
-            yield Grid(cursor_type="row", zebra_stripes=True, id="list-table")
-            yield Static(t("table.loading"), id="list-status")
-        yield Footer()
+    def compose_body(self) -> Iterable[Widget]:
+        yield Grid(cursor_type="row", zebra_stripes=True, id="list-table")
+
+    def compose_foot(self) -> Iterable[Widget]:
+        yield Static(t("table.loading"), id="list-status", classes="dialog-message -shown")
 
     def on_mount(self) -> None:
-        translate_bindings(self)
+        super().on_mount()
         self._columns()
-        self.query_one(DataTable).focus()
         self.load()
+
+    def focus_first(self) -> None:
+        self.grid.focus()
 
     @property
     def grid(self) -> DataTable:
@@ -93,8 +81,6 @@ class UserListDialog(ModalScreen):
         for key in self.columns:
             grid.add_column(Text(t(f"{self.label_prefix}.{key}"),
                                  justify="right" if key in self.right else "left"), key=key)
-
-    label_prefix = ""
 
     def load(self) -> None:
         run_in_thread(self, self.fetch, on_done=self._show, on_error=self._failed,
@@ -122,24 +108,21 @@ class UserListDialog(ModalScreen):
                      else t(f"{self.label_prefix}.empty"))
 
     def _status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#list-status", Static)
-        status.set_class(error, "-error")
-        status.update(text)
+        self.show_message(text, error=error)
 
     def _failed(self, exc: BaseException) -> None:
-        message = getattr(exc, "message", None)
-        self._status(message() if callable(message) else unexpected(
-            exc, "holdings"), error=True)
+        self.show_error(exc)
 
     @property
     def selected(self):
         index = self.grid.cursor_row
         return self.rows[index] if self.rows and 0 <= index < len(self.rows) else None
 
-    def action_close(self) -> None:
-        self.dismiss(self.changed)
+    def cancel_result(self) -> bool:
+        return self.changed
 
     def on_language_changed(self) -> None:
+        super().on_language_changed()
         self._columns()
         if self.loaded:
             self._show(self.rows)

@@ -85,6 +85,21 @@ class Text(str):
     """Text to type in one go (see ``press``)."""
 
 
+async def still_cursors(pilot) -> None:
+    """Text cursors shown and not blinking, for a snapshot. A blink tick already under
+    way when the blink stops can still hide the cursor (seen: signatures-reject-en
+    without its cursor cell once in two runs), so after a pause the focused field's
+    cursor is shown again (Textual has no public call for it)."""
+    fields = [w for screen in pilot.app.screen_stack for w in screen.query("Input, TextArea")]
+    for widget in fields:
+        widget.cursor_blink = False
+    await pilot.pause()
+    for widget in fields:
+        if widget.has_focus:
+            widget._cursor_visible = True
+    await pilot.pause()
+
+
 async def press(pilot, *keys: str) -> None:
     """Press keys and wait until their work is done (``quiet``: one more ``settle`` after
     it changes how the signatures' reject dialog is drawn); a ``Text("…")`` among them is typed

@@ -16,10 +16,20 @@ from pathlib import Path
 
 import pytest
 from pytest_textual_snapshot import SVGImageExtension
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import DataTable
 
 from smsconsole.store.models import ReviewStatus
-from tests.helpers import SIZE, Text, build_app, fill, open_page, press, select_row, settle
+from tests.helpers import (
+    SIZE,
+    Text,
+    build_app,
+    fill,
+    open_page,
+    press,
+    select_row,
+    settle,
+    still_cursors,
+)
 
 Step = Callable[..., Awaitable[None]]
 
@@ -35,9 +45,7 @@ async def shot(pilot, snapshot, name: str) -> None:
     await settle(pilot)
     await tables_measured(pilot)
     app.clear_notifications()
-    for widget in app.screen.query("Input, TextArea"):
-        if isinstance(widget, Input | TextArea):
-            widget.cursor_blink = False
+    await still_cursors(pilot)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
     svg = app.export_screenshot(title=app.title, simplify=True)

@@ -10,19 +10,17 @@ from datetime import date, timedelta
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Input
 
-from tests.helpers import SIZE, build_app, open_page, page_of, press
+from tests.helpers import SIZE, build_app, open_page, page_of, press, still_cursors
 
 # (page id, menu key): the key is part of each snapshot's name.
 PAGES = [("orders", "6"), ("finance", "7"), ("tasks", "8"), ("records", "9"),
          ("stats", "0"), ("query", "F"), ("adminlog", "L")]
 
 
-def _quiet(app) -> None:
-    for widget in app.screen.query(Input):
-        widget.cursor_blink = False
-    app.clear_notifications()
+async def _quiet(pilot) -> None:
+    await still_cursors(pilot)
+    pilot.app.clear_notifications()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -34,7 +32,7 @@ def test_page(snap_compare, psvc, data, page_id, key, lang):
             page = page_of(pilot.app, "query")
             page.form.set_values({"phone": data.phones[30]})
             await press(pilot, "enter")
-        _quiet(pilot.app)
+        await _quiet(pilot)
         await press(pilot)
 
     assert snap_compare(build_app(psvc, lang), terminal_size=SIZE, run_before=run_before)
@@ -46,7 +44,7 @@ def test_task_detail(snap_compare, psvc, data, lang):
         await open_page(pilot, "tasks")
         page_of(pilot.app, "tasks").show_task(17)
         await press(pilot)
-        _quiet(pilot.app)
+        await _quiet(pilot)
         await press(pilot)
 
     assert snap_compare(build_app(psvc, lang), terminal_size=SIZE, run_before=run_before)

@@ -11,18 +11,13 @@ import pytest
 from textual.widgets import Input
 
 from tests import factories
-from tests.helpers import SIZE, build_app, log_in, settle
+from tests.helpers import SIZE, build_app, log_in, settle, still_cursors
 from tests.screens.test_wizard import STEP1, STEP2, STEP3
 from tests.seeds.shell import seed_shell
 
 LANGS = ["en", "zh"]
 
 
-def freeze(app) -> None:
-    """No blinking cursor in a snapshot."""
-    for screen in app.screen_stack:
-        for widget in screen.query(Input):
-            widget.cursor_blink = False
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -37,7 +32,7 @@ def test_wizard_step(snap_compare, ui_services, lang, step):
             await pilot.press("ctrl+n")
             await settle(pilot)
         assert app.screen.step == step - 1
-        freeze(app)
+        await still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -55,7 +50,7 @@ def test_wizard_errors(snap_compare, ui_services, lang):
         app.screen.form().set_values({"name": "Zhang San"})
         await pilot.press("ctrl+n")
         await settle(pilot)
-        freeze(app)
+        await still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -73,7 +68,7 @@ def test_login(snap_compare, ui_services, lang):
         app.screen.query_one("#login-password", Input).focus()
         await pilot.press("enter")
         await settle(pilot)
-        freeze(app)
+        await still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -88,7 +83,7 @@ def test_home(snap_compare, ui_services, lang):
         await settle(pilot)
         await log_in(pilot)
         await settle(pilot)
-        freeze(app)
+        await still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -116,7 +111,7 @@ def test_narrow(snap_compare, ui_services, lang, view):
         if view == "package_form":
             await pilot.press("n")
             await settle(pilot)
-        freeze(app)
+        await still_cursors(pilot)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=NARROW, run_before=run_before)

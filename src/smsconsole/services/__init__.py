@@ -66,8 +66,7 @@ class Services:
 
 def from_context(ctx: Context) -> Services:
     settings = SettingsService(ctx)
-    cloud = CloudProvider(ctx, settings)
-    ctx.cloud = cloud
+    cloud = ctx.cloud
     return Services(
         ctx=ctx, settings=settings, cloud=cloud, auth=AuthService(ctx, settings),
         users=UserService(ctx), packages=PackageService(ctx), holdings=HoldingService(ctx),

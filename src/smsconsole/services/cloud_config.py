@@ -9,17 +9,13 @@ working adapters), so neither needs the other's module for them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smsconsole.cloud.types import Scenario
-from smsconsole.services.secrets import mask
+from smsconsole.services.secrets import SecretBox, mask
 from smsconsole.store.models import AliyunAccess, PaymentConfig, QueueMode, VerificationScenario
-
-if TYPE_CHECKING:
-    from smsconsole.services.secrets import SecretBox
 
 
 @dataclass

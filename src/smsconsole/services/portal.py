@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
+from smsconsole.services import validation as v
 from smsconsole.services.accounts import AccountService
 from smsconsole.services.applications import SignatureService, TemplateService
 from smsconsole.services.codes import CodeService
@@ -124,8 +125,6 @@ class Portal:
     def records(self, user_id: int, biz_id: str = "", phone: str = "",
                 first: date | None = None, last: date | None = None,
                 limit: int = 50) -> list[SendRecord]:
-        from smsconsole.services import validation as v
-
         first, last = _day(first, "from"), _day(last, "to")
         v.date_order(first, last, "to")
         # A record's BizId is the one its customer was answered (SendTask.biz_id: held,

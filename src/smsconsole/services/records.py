@@ -7,16 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
+from smsconsole.i18n import t
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
-from smsconsole.services.errors import NotFound
+from smsconsole.services.errors import Invalid, NotFound
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.store.models import (
+    DailyStat,
+    DailyTotal,
     DeliveryStatus,
     KeptAside,
     PendingReport,
@@ -27,6 +30,7 @@ from smsconsole.store.models import (
     TaskStatus,
     Template,
     User,
+    VerificationCode,
 )
 
 
@@ -184,9 +188,6 @@ def accounts(s: Session, user_ids) -> dict[int, str]:
 def platform_codes(s: Session, phone: str, limit: int) -> list[TimelineItem]:
     """The platform's own verification codes to a number (never the code itself), for
     its timeline: account "platform", charged to no customer."""
-    from smsconsole.i18n import t
-    from smsconsole.store.models import VerificationCode
-
     rows = s.execute(
         select(VerificationCode.created_at, VerificationCode.scenario,
                VerificationCode.sign_name, VerificationCode.result_code)
@@ -360,8 +361,6 @@ class RecordService:
 
     def _rows_for(self, s: Session, flt: RecordFilter, name: str) -> int:
         """Messages matching one filter (and the date range), from the rollups."""
-        from smsconsole.store.models import DailyStat, DailyTotal
-
         days = []
         if flt.first:
             days.append(("first", flt.first))
@@ -410,34 +409,29 @@ class RecordService:
         """The platform's own verification codes (sent) matching ``flt``, as rows with
         the negated code id, ordered and bounded like the records' keyset page (their
         id column is ``-VerificationCode.id``, so the cursor compares alike)."""
-        from sqlalchemy import and_, or_
-
-        from smsconsole.i18n import t
-        from smsconsole.store.models import VerificationCode as VC
-
-        stmt = select(VC.id, VC.phone, VC.sign_name, VC.template_code, VC.biz_id,
-                      VC.created_at).where(VC.sent.is_(True))
+        stmt = select(VerificationCode.id, VerificationCode.phone, VerificationCode.sign_name, VerificationCode.template_code, VerificationCode.biz_id,
+                      VerificationCode.created_at).where(VerificationCode.sent.is_(True))
         if flt.first or flt.last:
             start, end = self.ctx.clock.day_range(flt.first or date(1970, 1, 1),
                                                   flt.last or date(9999, 12, 30))
-            stmt = stmt.where(VC.created_at >= start, VC.created_at < end)
+            stmt = stmt.where(VerificationCode.created_at >= start, VerificationCode.created_at < end)
         if flt.phone.strip():
             full = v.normalize_phone(flt.phone)
             span = None if full else v.phone_prefix_range(flt.phone)
-            stmt = stmt.where(VC.phone.between(*span) if span
-                              else VC.phone == (full or flt.phone.strip()))
+            stmt = stmt.where(VerificationCode.phone.between(*span) if span
+                              else VerificationCode.phone == (full or flt.phone.strip()))
         if flt.template_code:
-            stmt = stmt.where(VC.template_code == flt.template_code)
+            stmt = stmt.where(VerificationCode.template_code == flt.template_code)
         if flt.sign_name:
-            stmt = stmt.where(VC.sign_name == flt.sign_name)
+            stmt = stmt.where(VerificationCode.sign_name == flt.sign_name)
         when = _after(cursor, backward)
         if when is not None:  # (created_at, -id) beyond the cursor
             neg = -int(cursor[1])
-            stmt = stmt.where(or_(VC.created_at > when, and_(VC.created_at == when, VC.id < neg))
+            stmt = stmt.where(or_(VerificationCode.created_at > when, and_(VerificationCode.created_at == when, VerificationCode.id < neg))
                               if backward else
-                              or_(VC.created_at < when, and_(VC.created_at == when, VC.id > neg)))
-        order = (VC.created_at.asc(), VC.id.desc()) if backward else (VC.created_at.desc(),
-                                                                       VC.id.asc())
+                              or_(VerificationCode.created_at < when, and_(VerificationCode.created_at == when, VerificationCode.id > neg)))
+        order = (VerificationCode.created_at.asc(), VerificationCode.id.desc()) if backward else (VerificationCode.created_at.desc(),
+                                                                       VerificationCode.id.asc())
         label = t("records.platform")
         return [RecordRow(-r.id, 0, 0, r.phone, r.sign_name, r.template_code,
                           SmsType.VERIFICATION, 1, r.biz_id or None, DeliveryStatus.PENDING,
@@ -471,11 +465,8 @@ class RecordService:
 
     def _platform_record(self, code_id: int) -> RecordDetail:
         """A platform code send's detail (the list's row ``-id``); never the code."""
-        from smsconsole.i18n import t
-        from smsconsole.store.models import VerificationCode as VC
-
         with self.ctx.store.read() as s:
-            r = s.get(VC, code_id)
+            r = s.get(VerificationCode, code_id)
             if r is None or not r.sent:
                 raise NotFound("error.record.not_found", id=-code_id)
             row = RecordRow(-r.id, 0, 0, r.phone, r.sign_name, r.template_code,
@@ -489,8 +480,6 @@ class RecordService:
         """Every message to, and reply from, one number, newest first."""
         full = v.normalize_phone(phone)
         if full is None:
-            from smsconsole.services.errors import Invalid
-
             raise Invalid("error.phone.invalid", "phone", phone=phone)
         with self.ctx.store.read() as s:
             recs = s.execute(

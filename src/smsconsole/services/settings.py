@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -59,7 +60,7 @@ SIGNUP_DEFAULTS = ("default_max_signatures", "default_max_templates")
 
 
 __all__ = ["AccessInput", "AccessView", "PaymentInput", "PaymentView", "ScenarioInput",
-           "SiteInput", "SettingsService", "DEFAULTS", "get_setting", "get_int_setting"]
+           "SiteInput", "SiteView", "SettingsService", "DEFAULTS", "get_setting", "get_int_setting"]
 
 
 def get_setting(session: Session, key: str) -> str:
@@ -81,6 +82,23 @@ class SiteInput:
     address: str = ""
     email: str = ""
     phone: str = ""
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """配置信息 as the console and the portal show it (a plain value, not the row)."""
+
+    logo_path: str
+    company: str
+    address: str
+    email: str
+    phone: str
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: SiteInfo) -> SiteView:
+        return cls(logo_path=row.logo_path, company=row.company, address=row.address,
+                   email=row.email, phone=row.phone, updated_at=row.updated_at)
 
 
 class SettingsService:
@@ -116,14 +134,17 @@ class SettingsService:
                             target="site", detail=diff)
         return row
 
-    def site(self) -> SiteInfo | None:
+    def site(self) -> SiteView | None:
         with self.ctx.store.read() as s:
-            return s.scalar(select(SiteInfo).limit(1))
+            row = s.scalar(select(SiteInfo).limit(1))
+            return SiteView.of(row) if row else None
 
-    def update_site(self, actor: Actor, data: SiteInput) -> SiteInfo:
+    def update_site(self, actor: Actor, data: SiteInput) -> SiteView:
         data = self.validate_site(data)
         with self.ctx.store.session() as s:
-            return self.save_site(s, actor, data)
+            row = self.save_site(s, actor, data)
+            s.flush()
+            return SiteView.of(row)
 
     # --- Aliyun access ----------------------------------------------------------------
 

@@ -409,29 +409,30 @@ class RecordService:
         """The platform's own verification codes (sent) matching ``flt``, as rows with
         the negated code id, ordered and bounded like the records' keyset page (their
         id column is ``-VerificationCode.id``, so the cursor compares alike)."""
-        stmt = select(VerificationCode.id, VerificationCode.phone, VerificationCode.sign_name, VerificationCode.template_code, VerificationCode.biz_id,
-                      VerificationCode.created_at).where(VerificationCode.sent.is_(True))
+        VC = VerificationCode  # (a short name for the long conditions)
+        stmt = select(VC.id, VC.phone, VC.sign_name, VC.template_code, VC.biz_id,
+                      VC.created_at).where(VC.sent.is_(True))
         if flt.first or flt.last:
             start, end = self.ctx.clock.day_range(flt.first or date(1970, 1, 1),
                                                   flt.last or date(9999, 12, 30))
-            stmt = stmt.where(VerificationCode.created_at >= start, VerificationCode.created_at < end)
+            stmt = stmt.where(VC.created_at >= start, VC.created_at < end)
         if flt.phone.strip():
             full = v.normalize_phone(flt.phone)
             span = None if full else v.phone_prefix_range(flt.phone)
-            stmt = stmt.where(VerificationCode.phone.between(*span) if span
-                              else VerificationCode.phone == (full or flt.phone.strip()))
+            stmt = stmt.where(VC.phone.between(*span) if span
+                              else VC.phone == (full or flt.phone.strip()))
         if flt.template_code:
-            stmt = stmt.where(VerificationCode.template_code == flt.template_code)
+            stmt = stmt.where(VC.template_code == flt.template_code)
         if flt.sign_name:
-            stmt = stmt.where(VerificationCode.sign_name == flt.sign_name)
+            stmt = stmt.where(VC.sign_name == flt.sign_name)
         when = _after(cursor, backward)
         if when is not None:  # (created_at, -id) beyond the cursor
             neg = -int(cursor[1])
-            stmt = stmt.where(or_(VerificationCode.created_at > when, and_(VerificationCode.created_at == when, VerificationCode.id < neg))
+            stmt = stmt.where(or_(VC.created_at > when, and_(VC.created_at == when, VC.id < neg))
                               if backward else
-                              or_(VerificationCode.created_at < when, and_(VerificationCode.created_at == when, VerificationCode.id > neg)))
-        order = (VerificationCode.created_at.asc(), VerificationCode.id.desc()) if backward else (VerificationCode.created_at.desc(),
-                                                                       VerificationCode.id.asc())
+                              or_(VC.created_at < when, and_(VC.created_at == when, VC.id > neg)))
+        order = (VC.created_at.asc(), VC.id.desc()) if backward else (VC.created_at.desc(),
+                                                                       VC.id.asc())
         label = t("records.platform")
         return [RecordRow(-r.id, 0, 0, r.phone, r.sign_name, r.template_code,
                           SmsType.VERIFICATION, 1, r.biz_id or None, DeliveryStatus.PENDING,

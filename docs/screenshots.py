@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from smsconsole.config import load_config
+from smsconsole.demo import DEMO_PASSWORD
 from smsconsole.services import Actor, build
-from smsconsole.services.demo import DEMO_PASSWORD
 
 
 async def shoot(data_dir: Path, out: Path) -> None:

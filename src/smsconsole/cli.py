@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 
 from smsconsole import __version__
 
@@ -250,21 +251,44 @@ def cmd_sandbox(args, cfg) -> int:
 
 
 def cmd_worker(args, cfg) -> int:
-    from smsconsole.services.worker import run_cli
+    from smsconsole.worker_command import run_worker
 
-    return run_cli(cfg, once=args.once, max_seconds=args.max_seconds)
+    return run_worker(cfg, once=args.once, max_seconds=args.max_seconds)
 
 
 def cmd_demo(args, cfg) -> int:
-    from smsconsole.services.demo import run_cli
+    from smsconsole.demo.cli import run_cli
 
     return run_cli(cfg, users=args.users, days=args.days, seed=args.seed)
 
 
 def cmd_export(args, cfg) -> int:
-    from smsconsole.services.exports import run_cli
+    """``smsconsole export KIND --out FILE ...``: prints the path and row count at the end."""
+    from smsconsole.services import build_read_only
+    from smsconsole.services.errors import Invalid
+    from smsconsole.services.exports import ExportFilter, ExportService, user_id_for
 
-    return run_cli(cfg, args)
+    def day(text, name):
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise Invalid("error.date.invalid", name, value=text) from None
+
+    services = build_read_only(cfg.db_url, cfg.data_dir)  # never takes the write lock
+    try:
+        flt = ExportFilter(first=day(args.first, "from"), last=day(args.last, "to"),
+                           user_id=user_id_for(services, args.user), status=args.status,
+                           phone=args.phone or "", template_code=args.template or "",
+                           sign_name=args.sign or "", sms_type=args.sms_type,
+                           action=args.action or "")
+        result = ExportService(services.ctx).export(args.kind, args.out, args.format, flt,
+                                                    lang=cfg.lang)
+        print(f"{result.rows} rows written to {result.path.resolve()}")
+        return 0
+    finally:
+        services.close()
 
 
 def cmd_console(args, cfg) -> int:

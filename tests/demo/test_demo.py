@@ -13,7 +13,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from smsconsole.cloud.sandbox import client as sbc
-from smsconsole.services.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, generate
+from smsconsole.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, generate
 from smsconsole.store.models import (
     AdminLog,
     DeliveryStatus,

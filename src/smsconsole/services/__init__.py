@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from smsconsole.clock import Clock
 from smsconsole.services.access_keys import AccessKeyService
@@ -19,7 +23,7 @@ from smsconsole.services.applications import SignatureService, TemplateService
 from smsconsole.services.auth import AuthService
 from smsconsole.services.cloud_access import CloudProvider
 from smsconsole.services.context import Actor, Context
-from smsconsole.services.errors import ServiceError
+from smsconsole.services.errors import Conflict, ServiceError
 from smsconsole.services.exports import ExportService
 from smsconsole.services.holdings import HoldingService
 from smsconsole.services.orders import OrderService
@@ -27,12 +31,14 @@ from smsconsole.services.packages import PackageService
 from smsconsole.services.pushes import PushService
 from smsconsole.services.records import RecordService
 from smsconsole.services.risk import RiskService
-from smsconsole.services.secrets import SecretBox
+from smsconsole.services.secrets import MissingKeyBox, SecretBox
 from smsconsole.services.sending import SendService
 from smsconsole.services.settings import SettingsService
 from smsconsole.services.stats import StatsService
 from smsconsole.services.users import UserService
-from smsconsole.store.engine import Store, open_store, upgrade
+from smsconsole.store.engine import Store, is_current, open_store, upgrade
+from smsconsole.store.models import Admin
+from smsconsole.store.private_files import private_dir
 
 
 @dataclass
@@ -66,8 +72,7 @@ class Services:
 
 def from_context(ctx: Context) -> Services:
     settings = SettingsService(ctx)
-    cloud = CloudProvider(ctx, settings)
-    ctx.cloud = cloud
+    cloud = ctx.cloud
     return Services(
         ctx=ctx, settings=settings, cloud=cloud, auth=AuthService(ctx, settings),
         users=UserService(ctx), packages=PackageService(ctx), holdings=HoldingService(ctx),
@@ -83,8 +88,6 @@ def build(db_url: str, data_dir: Path, clock: Clock | None = None, *, migrate: b
           secrets: SecretBox | None = None) -> Services:
     """Open the database (applying migrations unless ``migrate`` is False) and build
     every service on it."""
-    from smsconsole.services.secrets import private_dir
-
     private_dir(Path(data_dir))
     store = open_store(db_url)
     try:
@@ -107,9 +110,6 @@ def build(db_url: str, data_dir: Path, clock: Clock | None = None, *, migrate: b
 def build_read_only(db_url: str, data_dir: Path, clock: Clock | None = None) -> Services:
     """``build`` for commands that only read (export, check): no migration, so no write
     lock; a schema behind this version is refused, saying what to run."""
-    from smsconsole.services.errors import Conflict
-    from smsconsole.store.engine import is_current
-
     store = open_store(db_url)
     try:
         current = is_current(store)
@@ -117,8 +117,6 @@ def build_read_only(db_url: str, data_dir: Path, clock: Clock | None = None) -> 
         store.dispose()
     if not current:
         raise Conflict("error.db.behind")
-    from smsconsole.services.secrets import MissingKeyBox
-
     try:
         return build(db_url, data_dir, clock, migrate=False)
     except Conflict as exc:
@@ -129,11 +127,6 @@ def build_read_only(db_url: str, data_dir: Path, clock: Clock | None = None) -> 
 
 
 def _is_set_up(store: Store) -> bool:
-    from sqlalchemy import func, select
-    from sqlalchemy.exc import DBAPIError
-
-    from smsconsole.store.models import Admin
-
     try:
         with store.read() as s:
             return bool(s.scalar(select(func.count()).select_from(Admin)))
@@ -142,8 +135,6 @@ def _is_set_up(store: Store) -> bool:
 
 
 def _apply_timezone(services: Services) -> None:
-    from zoneinfo import ZoneInfo
-
     tz = services.settings.get("timezone")
     if tz:
         services.ctx.clock.tz = ZoneInfo(tz)

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -273,8 +274,6 @@ def callback_url(raw: str | None, field: str) -> str:
     value = (raw or "").strip()
     if not value:
         return ""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(value)
     if (len(value) > 512 or parts.scheme not in ("http", "https") or not parts.hostname
             or any(c.isspace() or ord(c) < 32 for c in value)):

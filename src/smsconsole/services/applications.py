@@ -15,6 +15,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smsconsole.cloud.cloud_error import CloudError
+from smsconsole.cloud.types import APPROVED, CANCELLED, REJECTED
+from smsconsole.i18n import get_lang
 from smsconsole.services import adminlog
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
@@ -72,8 +75,6 @@ class SyncResult:
 
 
 def cloud_failure(exc: Exception) -> CloudFailure:
-    from smsconsole.i18n import get_lang
-
     code = getattr(exc, "code", "") or type(exc).__name__
     meaning = exc.meaning(get_lang()) if hasattr(exc, "meaning") else str(exc)
     return CloudFailure("error.cloud.call_failed", exc, code=code, detail=meaning)
@@ -200,8 +201,6 @@ class _ApplicationService:
 
     def submit(self, actor: Actor, app_id: int) -> object:
         """Send a pending application to Aliyun for review."""
-        from smsconsole.cloud.cloud_error import CloudError
-
         with self.ctx.store.read() as s:
             app = self._get(s, app_id, lock=False)
             if app.status != ReviewStatus.PENDING:
@@ -227,8 +226,6 @@ class _ApplicationService:
 
     def sync(self, actor: Actor, app_id: int) -> ReviewStatus:
         """Ask Aliyun for the review result of one in-review application."""
-        from smsconsole.cloud.cloud_error import CloudError
-
         with self.ctx.store.read() as s:
             app = self._get(s, app_id, lock=False)
             if app.status != ReviewStatus.IN_REVIEW:
@@ -241,8 +238,6 @@ class _ApplicationService:
         return self._apply_review(actor, app_id, info)
 
     def _apply_review(self, actor: Actor, app_id: int, info) -> ReviewStatus:
-        from smsconsole.cloud.types import APPROVED, CANCELLED, REJECTED
-
         target = {APPROVED: ReviewStatus.APPROVED, REJECTED: ReviewStatus.REJECTED,
                   CANCELLED: ReviewStatus.REJECTED}.get(info.status)
         with self.ctx.store.session() as s:
@@ -261,8 +256,6 @@ class _ApplicationService:
                  only: list[int] | None = None) -> SyncResult:
         """Sync every in-review application (or those of ``only`` still in review);
         ``progress(done, total)`` after each one."""
-        from smsconsole.cloud.cloud_error import CloudError
-
         stmt = select(self.model.id).where(self.model.status == ReviewStatus.IN_REVIEW)
         if only is not None:
             stmt = stmt.where(self.model.id.in_(only))
@@ -340,8 +333,6 @@ class SignatureService(_ApplicationService):
 
     def lookup(self, name: str):
         """What Aliyun says of a signature (SignInfo), or NotFound."""
-        from smsconsole.cloud.cloud_error import CloudError
-
         name = v.text(name, "name", min_len=2, max_len=12)
         try:
             return self.cloud.sms().get_sign(name)
@@ -352,8 +343,6 @@ class SignatureService(_ApplicationService):
 
     def assign(self, actor: Actor, user_id: int, name: str, sign_type) -> Signature:
         """分配签名: an Aliyun-approved signature of the same type, usable at once."""
-        from smsconsole.cloud.types import APPROVED
-
         name, sign_type = self.validate(name, sign_type)
         info = self.lookup(name)
         if info.status != APPROVED:
@@ -423,8 +412,6 @@ class TemplateService(_ApplicationService):
 
     def lookup(self, code: str):
         """What Aliyun says of a template CODE (TemplateInfo), or NotFound."""
-        from smsconsole.cloud.cloud_error import CloudError
-
         code = v.text(code, "code", max_len=64)
         try:
             return self.cloud.sms().get_template(code)
@@ -435,8 +422,6 @@ class TemplateService(_ApplicationService):
 
     def assign(self, actor: Actor, user_id: int, code: str) -> Template:
         """分配模板: an Aliyun-approved template by CODE, usable at once."""
-        from smsconsole.cloud.types import APPROVED
-
         info = self.lookup(code)
         if info.status != APPROVED:
             raise Refused("error.template.not_approved_cloud", "code", code=info.code,

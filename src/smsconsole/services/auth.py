@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from smsconsole.services import adminlog
 from smsconsole.services import validation as v
-from smsconsole.services.context import Actor, Context
+from smsconsole.services.context import Actor, Context, ssh_origin
 from smsconsole.services.errors import AuthError, Conflict, Invalid
 from smsconsole.services.secrets import hash_password, verify_password
 from smsconsole.services.settings import (
@@ -116,14 +116,12 @@ class AuthService:
             adminlog.record(s, self.ctx, actor, "system.setup", target_type="admin",
                             target_id=admin.id, target=auth.email,
                             detail={"company": auth.company, "sandbox": access.sandbox})
-        self.settings._cloud_changed()
+        self.ctx.cloud.invalidate()  # the first AK row: adapters built afresh
         return admin
 
     # --- login / logout ---------------------------------------------------------------
 
     def _origin(self) -> str:
-        from smsconsole.services.context import ssh_origin
-
         return ssh_origin()
 
     def login(self, login_id: str, password: str, origin: str | None = None) -> Actor:

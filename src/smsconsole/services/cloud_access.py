@@ -10,20 +10,42 @@ import re
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from smsconsole.cloud.types import SCENARIOS, VERIFICATION, AlipaySettings, AliyunSettings
-from smsconsole.services.context import Context
+from sqlalchemy import select
+
+from smsconsole.cloud.types import (
+    APPROVED,
+    SCENARIOS,
+    VERIFICATION,
+    AlipaySettings,
+    AliyunSettings,
+    Scenario,
+)
+from smsconsole.services.cloud_config import (
+    AccessInput,
+    AccessView,
+    PaymentInput,
+    PaymentView,
+    ScenarioInput,
+    access_row,
+    access_view,
+    payment_view,
+)
 from smsconsole.services.errors import CloudFailure
+from smsconsole.store.models import PaymentConfig
 
 if TYPE_CHECKING:
-    from smsconsole.services.settings import AccessInput, AccessView, PaymentInput, PaymentView
+    # Only a type here: the Context builds its CloudProvider (services.context).
+    from smsconsole.services.context import Context
 
 
 def sandbox_endpoints(ctx: Context):
     """The sandbox for this data dir (started in-process when none is serving it)."""
     eps = ctx.extra.get("sandbox_endpoints")
     if eps is None:
+        # Here, not at the top: the sandbox server (0.5 s of imports) only in sandbox mode.
         from smsconsole.cloud.sandbox.runtime import ensure_sandbox
 
         try:
@@ -35,8 +57,6 @@ def sandbox_endpoints(ctx: Context):
 
 
 def resolve_aliyun(ctx: Context, view: AccessView, secret: str) -> AliyunSettings:
-    from smsconsole.cloud.types import Scenario
-
     scenarios = tuple(
         Scenario(k, sc.sign_name, sc.template_code, sc.param_name)
         for k, sc in sorted(view.scenarios.items())
@@ -78,9 +98,8 @@ def _param_name(content: str) -> str:
 def sandbox_access_values(ctx: Context) -> AccessInput:
     """AK 管理 values that work with the sandbox: its AK pair and queues, and for the
     three scenarios its approved verification signature and template."""
+    # Here, not at the top: the Aliyun SDK costs over a second to import (login waits).
     from smsconsole.cloud.sms import SmsClient
-    from smsconsole.cloud.types import APPROVED
-    from smsconsole.services.settings import AccessInput, ScenarioInput
 
     eps = sandbox_endpoints(ctx)
     base = eps.aliyun_settings()
@@ -103,10 +122,6 @@ def sandbox_access_values(ctx: Context) -> AccessInput:
 
 
 def sandbox_payment_values(ctx: Context) -> PaymentInput:
-    from pathlib import Path
-
-    from smsconsole.services.settings import PaymentInput
-
     eps = sandbox_endpoints(ctx)
     return PaymentInput(
         app_id=eps.alipay_app_id,
@@ -116,25 +131,49 @@ def sandbox_payment_values(ctx: Context) -> PaymentInput:
     )
 
 
+def stored_aliyun(ctx: Context) -> AliyunSettings | None:
+    """The active AK row as adapter settings (secret decrypted; sandbox resolved)."""
+    with ctx.store.read() as s:
+        row = access_row(s, None)
+        if row is None:
+            return None
+        view = access_view(s, ctx.secrets, row)
+        secret = ctx.secrets.decrypt(row.access_key_secret_enc)
+    return resolve_aliyun(ctx, view, secret)
+
+
+def stored_alipay(ctx: Context) -> AlipaySettings | None:
+    """The payment settings as adapter settings (private key decrypted)."""
+    with ctx.store.read() as s:
+        row = s.scalar(select(PaymentConfig).limit(1))
+        if row is None:
+            return None
+        private_pem = ctx.secrets.decrypt(row.app_private_key_enc)
+        view = payment_view(row)
+    return resolve_alipay(ctx, view, private_pem)
+
+
 class CloudProvider:
     """Adapters built from the current settings, cached.
 
     Reading the settings means a query and a decryption; the worker and the sender need
     them for every call, so they are kept for ``ttl`` seconds (another process may change
     them) and dropped at once when this process changes them (``invalidate``, called by
-    the settings service)."""
+    the settings service, or by the first-run setup).
 
-    def __init__(self, ctx: Context, settings, ttl: float = 30.0) -> None:
+    Built by the ``Context`` itself, so every context has one."""
+
+    def __init__(self, ctx: Context, ttl: float = 30.0) -> None:
         self.ctx = ctx
-        self.settings = settings
         self.ttl = ttl
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[object, object]] = {}
         self._settings: dict[str, tuple[float, object]] = {}
-        # The demo's loopback gateway, for the demo's duration (services/demo.py).
+        # The demo's loopback gateway, for the demo's duration (demo/notifications.py).
         self.notify_override = ""
 
     def invalidate(self) -> None:
+        """The stored cloud settings changed: rebuild adapters on next use."""
         with self._lock:
             self._cache.clear()
             self._settings.clear()
@@ -161,24 +200,26 @@ class CloudProvider:
             return client
 
     def aliyun(self) -> AliyunSettings:
-        settings = self._current("aliyun", self.settings.aliyun_settings)
+        settings = self._current("aliyun", lambda: stored_aliyun(self.ctx))
         if settings is None:
             raise CloudFailure("error.cloud.not_configured")
         return settings
 
     def alipay_settings(self) -> AlipaySettings | None:
-        settings = self._current("alipay", self.settings.alipay_settings)
+        settings = self._current("alipay", lambda: stored_alipay(self.ctx))
         if settings is not None and self.notify_override:
             settings = replace(settings, notify_url=self.notify_override)
         return settings
 
     def sms(self):
+        # The SDK adapters are imported on first use, not at the top: over a second each
+        # (the console's login imports the services).
         from smsconsole.cloud.sms import SmsClient
 
         return self._cached("sms", self.aliyun(), SmsClient)
 
     def alipay(self):
-        from smsconsole.cloud.payments import AlipayClient
+        from smsconsole.cloud.payments import AlipayClient  # (start-up time: see sms)
 
         settings = self.alipay_settings()
         if settings is None:
@@ -187,7 +228,7 @@ class CloudProvider:
 
     def queue(self, kind: str):
         """The report (``"report"``) or reply (``"reply"``) queue."""
-        from smsconsole.cloud.queues import ReportQueue
+        from smsconsole.cloud.queues import ReportQueue  # (start-up time: see sms)
 
         settings = self.aliyun()
         name = settings.report_queue if kind == "report" else settings.reply_queue
@@ -197,4 +238,5 @@ class CloudProvider:
 
 
 __all__ = ["CloudProvider", "resolve_aliyun", "resolve_alipay", "sandbox_access_values",
-           "sandbox_payment_values", "sandbox_endpoints", "SCENARIOS"]
+           "sandbox_payment_values", "sandbox_endpoints", "stored_aliyun", "stored_alipay",
+           "SCENARIOS"]

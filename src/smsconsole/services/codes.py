@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from smsconsole.cloud.cloud_error import CloudError
 from smsconsole.cloud.types import SCENARIOS
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
@@ -100,8 +101,6 @@ class CodeService:
         trip to the SMS API (a QuerySendDetails, which sends nothing), the same row update
         and the same error when the API fails — so that neither the answer nor how long
         it takes tells whether the phone is registered."""
-        from smsconsole.cloud.cloud_error import CloudError
-
         sc = self._scenario(row_id, scenario)
         try:
             self.ctx.cloud.sms().query_send_details(phone, self.ctx.clock.today(),
@@ -113,8 +112,6 @@ class CodeService:
         return CodeRequest(row_id, False, "")
 
     def _send(self, row_id: int, phone: str, scenario: str, code: str) -> CodeRequest:
-        from smsconsole.cloud.cloud_error import CloudError
-
         sc = self._scenario(row_id, scenario)
         try:
             result = self.ctx.cloud.sms().send_sms([phone], sc.sign_name, sc.template_code,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smsconsole.clock import Clock
+from smsconsole.services.cloud_access import CloudProvider
 from smsconsole.services.secrets import SecretBox
 from smsconsole.store.engine import Store
 
@@ -41,6 +42,10 @@ class Context:
     clock: Clock
     secrets: SecretBox
     data_dir: Path
-    # Builds cloud adapters from the current settings (see services.cloud_access).
-    cloud: object | None = None
     extra: dict = field(default_factory=dict)
+    # The cloud adapters from the current settings (services.cloud_access), built with
+    # the context: every service can count on it.
+    cloud: CloudProvider = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.cloud = CloudProvider(self)

@@ -7,6 +7,10 @@ show it next to that field.
 
 from __future__ import annotations
 
+from enum import Enum
+
+from smsconsole.i18n import enum_label, t
+
 
 class ServiceError(Exception):
     """A refusal with a message key, parameters and (optionally) the field at fault."""
@@ -19,10 +23,6 @@ class ServiceError(Exception):
 
     def message(self, lang: str | None = None) -> str:
         """The refusal in ``lang``; enum parameters (a status, a type) are translated too."""
-        from enum import Enum
-
-        from smsconsole.i18n import enum_label, t
-
         params = {k: enum_label(v, lang) if isinstance(v, Enum) else v
                   for k, v in self.params.items()}
         return t(self.key, lang, **params)

@@ -29,10 +29,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from smsconsole.clock import last_valid_day
+from smsconsole.i18n import enum_label, load_catalog, t
 from smsconsole.services import validation as v
+from smsconsole.services.adminlog import AdminLogFilter, AdminLogService
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid, NotFound
-from smsconsole.services.secrets import private_file
+from smsconsole.services.holdings import FinanceFilter, HoldingService
+from smsconsole.services.orders import OrderFilter, OrderService
+from smsconsole.services.records import RecordFilter, RecordService, TaskFilter
+from smsconsole.services.stats import StatsFilter, StatsService
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     AdminLog,
@@ -47,6 +52,7 @@ from smsconsole.store.models import (
     SmsType,
     User,
 )
+from smsconsole.store.private_files import private_file
 
 KINDS = ("orders", "finance", "tasks", "records", "stats", "admin-log")
 
@@ -164,12 +170,6 @@ class ExportFilter:
     extra: dict = field(default_factory=dict)
 
     def for_kind(self, kind: str):
-        from smsconsole.services.adminlog import AdminLogFilter
-        from smsconsole.services.holdings import FinanceFilter
-        from smsconsole.services.orders import OrderFilter
-        from smsconsole.services.records import RecordFilter, TaskFilter
-        from smsconsole.services.stats import StatsFilter
-
         v.date_order(self.first, self.last, "to")
         if kind == "records":
             return RecordFilter(user_id=self.user_id, first=self.first, last=self.last,
@@ -325,8 +325,6 @@ class ExportService:
         """Millions of rows: the list's own filter, read straight from the driver
         (``Driver.stream``: stored values, no Row objects), times formatted through a
         per-minute cache (``_fast_time``) — the same text as ``_fmt_time``."""
-        from smsconsole.services.records import RecordService
-
         where = RecordService(self.ctx).record_stmt(flt).whereclause
         r = SendRecord.__table__.c
         stmt = select(r.task_id, r.user_id, r.phone, r.sign_name, r.template_code, r.biz_id,
@@ -343,8 +341,6 @@ class ExportService:
                        status, err, fmt(sent), fmt(reported)]
 
     def _tasks(self, s, flt) -> Iterator[list]:
-        from smsconsole.services.records import RecordService
-
         stmt = RecordService(self.ctx).task_stmt(flt).order_by(
             SendTask.created_at.desc(), SendTask.id.desc())
         names = self._accounts(s)
@@ -354,8 +350,6 @@ class ExportService:
                    r.numbers - r.delivered - r.failed]
 
     def _stats(self, s, spec: StatsExport) -> Iterator[list]:
-        from smsconsole.services.stats import StatsFilter, StatsService
-
         last = spec.last or self.ctx.clock.today()
         first = spec.first or (last - timedelta(days=29))
         rows = StatsService(self.ctx).daily(first, last, spec.flt or StatsFilter())
@@ -364,8 +358,6 @@ class ExportService:
                    row.segments]
 
     def _orders(self, s, flt) -> Iterator[list]:
-        from smsconsole.services.orders import OrderService
-
         stmt = OrderService(self.ctx).stmt(flt).order_by(Order.created_at.desc(),
                                                          Order.id.desc())
         for r in self._stream(s, stmt):
@@ -373,8 +365,6 @@ class ExportService:
                    _val(r.status), self._fmt_time(r.created_at), self._fmt_time(r.paid_at)]
 
     def _finance(self, s, flt) -> Iterator[list]:
-        from smsconsole.services.holdings import HoldingService
-
         stmt = HoldingService(self.ctx).finance_stmt(flt).order_by(
             Holding.allocated_at.desc(), Holding.id.desc())
         for r in self._stream(s, stmt):
@@ -384,8 +374,6 @@ class ExportService:
                    _val(r.status), source]
 
     def _admin_log(self, s, flt) -> Iterator[list]:
-        from smsconsole.services.adminlog import AdminLogService
-
         a = AdminLog.__table__.c
         stmt = AdminLogService(self.ctx).stmt(flt).with_only_columns(
             a.at, a.admin_name, a.action, a.target, a.detail, a.origin).order_by(
@@ -418,8 +406,6 @@ class ExportService:
         CSV, whose values stay raw for scripts."""
         if lang == "en" and not xlsx:
             return None
-        from smsconsole.i18n import enum_label, load_catalog, t
-
         catalog = load_catalog()
         convert: list[tuple[int, Callable]] = []
         for i, col in enumerate(COLUMNS[kind]):
@@ -529,6 +515,7 @@ class ExportService:
 
     @staticmethod
     def _write_xlsx(path: Path, kind: str, headers, rows, progress, cancelled) -> int:
+        # Here, not at the top: openpyxl costs about a second; CSV exports never need it.
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import NamedStyle
@@ -579,37 +566,8 @@ class ExportService:
 def user_id_for(services, account: str | None) -> int | None:
     if not account:
         return None
-    from smsconsole.services.errors import NotFound as NF
-
     with services.store.read() as s:
         uid = s.scalar(select(User.id).where(User.account == account))
     if uid is None:
-        raise NF("error.user.account_not_found", "user", account=account)
+        raise NotFound("error.user.account_not_found", "user", account=account)
     return uid
-
-
-def run_cli(cfg, args) -> int:
-    """``smsconsole export KIND --out FILE ...``: prints the path and row count at the end."""
-    from smsconsole.services import build_read_only
-
-    services = build_read_only(cfg.db_url, cfg.data_dir)  # never takes the write lock
-    try:
-        def day(text, name):
-            if not text:
-                return None
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                raise Invalid("error.date.invalid", name, value=text) from None
-
-        flt = ExportFilter(first=day(args.first, "from"), last=day(args.last, "to"),
-                           user_id=user_id_for(services, args.user), status=args.status,
-                           phone=args.phone or "", template_code=args.template or "",
-                           sign_name=args.sign or "", sms_type=args.sms_type,
-                           action=args.action or "")
-        result = ExportService(services.ctx).export(args.kind, args.out, args.format, flt,
-                                                    lang=cfg.lang)
-        print(f"{result.rows} rows written to {result.path.resolve()}")
-        return 0
-    finally:
-        services.close()

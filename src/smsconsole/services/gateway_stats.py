@@ -64,6 +64,7 @@ class TrafficCounter:
 
 
 def _insert(dialect: str):
+    # Per database, not at the top (start-up time: see services.reports._dialect_insert).
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

@@ -17,6 +17,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from smsconsole.clock import parse_china_time
+from smsconsole.cloud.cloud_error import CloudError
+from smsconsole.i18n import get_lang
 from smsconsole.services import adminlog
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
@@ -125,6 +127,7 @@ class OrderService:
         amount, mark paid and grant the holding in one transaction. Returns the body to
         answer: "success" once committed (also for a repeat: nothing changes), "fail"
         otherwise so that Alipay retries. Raises only when the database fails."""
+        # Here, not at the top: cloud.payments imports the Alipay SDK (over a second).
         from smsconsole.cloud.payments import parse_fen
 
         data = {str(k): str(val) for k, val in dict(form).items()}
@@ -350,8 +353,6 @@ class OrderService:
         if order.status != OrderStatus.UNPAID:
             raise Conflict("error.order.not_unpaid", order_no=order.order_no,
                            status=order.status)
-        from smsconsole.cloud.cloud_error import CloudError
-
         try:
             trade = self.cloud.alipay().query_trade(order.order_no)
         except CloudError as exc:
@@ -377,6 +378,4 @@ class OrderService:
 
     @staticmethod
     def _lang() -> str:
-        from smsconsole.i18n import get_lang
-
         return get_lang()

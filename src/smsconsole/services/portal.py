@@ -9,12 +9,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
+from smsconsole.services import validation as v
 from smsconsole.services.accounts import AccountService
+from smsconsole.services.applications import SignatureService, TemplateService
 from smsconsole.services.codes import CodeService
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound
 from smsconsole.services.orders import OrderService
 from smsconsole.services.packages import PackageService
+from smsconsole.services.settings import SettingsService
 from smsconsole.services.stats import StatsFilter, StatsService
 from smsconsole.services.users import get_user, remaining_by_user
 from smsconsole.store.models import (
@@ -40,12 +43,6 @@ class Portal:
     """Everything the REST API needs, built once per process from the context."""
 
     def __init__(self, ctx: Context) -> None:
-        from smsconsole.services import from_context
-        from smsconsole.services.applications import SignatureService, TemplateService
-        from smsconsole.services.settings import SettingsService
-
-        if ctx.cloud is None:
-            from_context(ctx)  # sets ctx.cloud
         self.ctx = ctx
         self.settings = SettingsService(ctx)
         self.codes = CodeService(ctx)
@@ -128,8 +125,6 @@ class Portal:
     def records(self, user_id: int, biz_id: str = "", phone: str = "",
                 first: date | None = None, last: date | None = None,
                 limit: int = 50) -> list[SendRecord]:
-        from smsconsole.services import validation as v
-
         first, last = _day(first, "from"), _day(last, "to")
         v.date_order(first, last, "to")
         # A record's BizId is the one its customer was answered (SendTask.biz_id: held,

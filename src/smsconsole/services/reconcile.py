@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select, update
 
+from smsconsole.cloud.cloud_error import CloudError
 from smsconsole.services import pushes
 from smsconsole.services.context import Context
 from smsconsole.services.reports import fail_records
@@ -138,8 +139,6 @@ class Reconciler:
 
     def settle(self, settle_after: timedelta = SETTLE_AFTER) -> ReconcileResult:
         """Ask the cloud about each call with unknown records and settle them."""
-        from smsconsole.cloud.cloud_error import CloudError
-
         result = ReconcileResult()
         calls, total = self._calls(settle_after)
         for task_id, out_id, phone, send_time in calls:

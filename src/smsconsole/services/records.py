@@ -7,16 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
+from smsconsole.i18n import t
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
-from smsconsole.services.errors import NotFound
+from smsconsole.services.errors import Invalid, NotFound
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.store.models import (
+    DailyStat,
+    DailyTotal,
     DeliveryStatus,
     KeptAside,
     PendingReport,
@@ -27,6 +30,7 @@ from smsconsole.store.models import (
     TaskStatus,
     Template,
     User,
+    VerificationCode,
 )
 
 
@@ -184,9 +188,6 @@ def accounts(s: Session, user_ids) -> dict[int, str]:
 def platform_codes(s: Session, phone: str, limit: int) -> list[TimelineItem]:
     """The platform's own verification codes to a number (never the code itself), for
     its timeline: account "platform", charged to no customer."""
-    from smsconsole.i18n import t
-    from smsconsole.store.models import VerificationCode
-
     rows = s.execute(
         select(VerificationCode.created_at, VerificationCode.scenario,
                VerificationCode.sign_name, VerificationCode.result_code)
@@ -379,8 +380,6 @@ class RecordService:
 
     def _rows_for(self, s: Session, flt: RecordFilter, name: str) -> int:
         """Messages matching one filter (and the date range), from the rollups."""
-        from smsconsole.store.models import DailyStat, DailyTotal
-
         days = []
         if flt.first:
             days.append(("first", flt.first))
@@ -429,11 +428,7 @@ class RecordService:
         """The platform's own verification codes (sent) matching ``flt``, as rows with
         the negated code id, ordered and bounded like the records' keyset page (their
         id column is ``-VerificationCode.id``, so the cursor compares alike)."""
-        from sqlalchemy import and_, or_
-
-        from smsconsole.i18n import t
-        from smsconsole.store.models import VerificationCode as VC
-
+        VC = VerificationCode  # (a short name for the long conditions)
         stmt = select(VC.id, VC.phone, VC.sign_name, VC.template_code, VC.biz_id,
                       VC.created_at).where(VC.sent.is_(True))
         if flt.first or flt.last:
@@ -490,11 +485,8 @@ class RecordService:
 
     def _platform_record(self, code_id: int) -> RecordDetail:
         """A platform code send's detail (the list's row ``-id``); never the code."""
-        from smsconsole.i18n import t
-        from smsconsole.store.models import VerificationCode as VC
-
         with self.ctx.store.read() as s:
-            r = s.get(VC, code_id)
+            r = s.get(VerificationCode, code_id)
             if r is None or not r.sent:
                 raise NotFound("error.record.not_found", id=-code_id)
             row = RecordRow(-r.id, 0, 0, r.phone, r.sign_name, r.template_code,
@@ -508,8 +500,6 @@ class RecordService:
         """Every message to, and reply from, one number, newest first."""
         full = v.normalize_phone(phone)
         if full is None:
-            from smsconsole.services.errors import Invalid
-
             raise Invalid("error.phone.invalid", "phone", phone=phone)
         with self.ctx.store.read() as s:
             recs = s.execute(

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import func, select, text, update
@@ -38,6 +40,7 @@ from smsconsole.services import adminlog, pushes
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound, Refused
+from smsconsole.services.reports import fail_records
 from smsconsole.services.users import get_user
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
@@ -224,8 +227,6 @@ _words_cache: dict[str, tuple[str, list[tuple[str, str]]]] = {}  # db url -> (ve
 def _bump_words(s: Session) -> None:
     """In the transaction that changes the list: a new version, so every process's cached
     list (checked on each send with the settings, no extra query) is read again."""
-    import uuid
-
     token = uuid.uuid4().hex  # never reused, even by a database rebuilt under the same URL
     row = s.get(AppSetting, _WORDS_VERSION, with_for_update=True)
     if row is None:
@@ -789,6 +790,7 @@ class RiskService:
 
     def release(self, actor: Actor, task_id: int):
         """Send a held task now (its quota was charged when it was held)."""
+        # A true cycle, left for now: services.sending imports this module at its top.
         from smsconsole.services.sending import SendService, _Prepared, out_id_nonce
 
         now = self.ctx.clock.now()
@@ -820,8 +822,6 @@ class RiskService:
     def reject(self, actor: Actor, task_id: int, reason: str) -> None:
         """Refuse a held task: its records fail with the reason (what the customer sees in
         their records and reports) and their quota comes back."""
-        from smsconsole.services.reports import fail_records
-
         reason = v.text(reason, "reason", max_len=200)
         with self.ctx.store.session() as s:
             hold = self._decide(s, actor, task_id, "rejected", reason)
@@ -884,8 +884,6 @@ class RiskService:
 def read_lines(path: str, field: str = "path") -> list[str]:
     """The lines of an import file (UTF-8, BOM allowed); ``Invalid`` on ``field`` when it
     cannot be read."""
-    from pathlib import Path
-
     raw = (path or "").strip()
     if not raw:
         raise Invalid("error.field.required", field)

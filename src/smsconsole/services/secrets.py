@@ -12,6 +12,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
 
+from smsconsole.services.errors import Conflict
+
+# The data dir's files are the store's concern (below the services).
+from smsconsole.store.private_files import private_dir
+
 KEY_FILE = "secret.key"
 
 # OWASP's minimum argon2id profile (19 MiB, t=2): ~15 ms a hash here.
@@ -52,8 +57,6 @@ class SecretBox:
         path = Path(data_dir) / KEY_FILE
         if not path.exists():
             if not create:
-                from smsconsole.services.errors import Conflict
-
                 raise Conflict("error.secret.key_missing", path=str(path))
             private_dir(path.parent)
             key = Fernet.generate_key()
@@ -73,8 +76,6 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
-            from smsconsole.services.errors import Conflict
-
             raise Conflict("error.secret.undecryptable") from None
 
 
@@ -92,32 +93,6 @@ class MissingKeyBox(SecretBox):
         if not token:
             return ""
         raise self._error
-
-
-def private_dir(path: Path) -> None:
-    """Create the data dir (0700), or take group and other access away from ours: it
-    holds the database, the key and exports (argon2 hashes, customers' data)."""
-    path = Path(path)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _tighten(path, 0o700)
-
-
-def private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 if it does not exist; else make ours 0600."""
-    path = Path(path)
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        _tighten(path, 0o600)
-
-
-def _tighten(path: Path, mode: int) -> None:
-    try:
-        st = path.stat()
-        if st.st_uid == os.getuid() and st.st_mode & 0o077:
-            path.chmod(mode)
-    except OSError:  # not ours to change (a shared folder): leave it
-        pass
 
 
 def mask(secret: str, keep: int = 3) -> str:

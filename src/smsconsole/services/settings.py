@@ -5,18 +5,33 @@ small app settings. Secrets are encrypted at rest and masked when shown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smsconsole.cloud.types import SCENARIOS, AlipaySettings, AliyunSettings, CheckItem, Scenario
+from smsconsole.cloud.types import SCENARIOS, AlipaySettings, AliyunSettings, CheckItem
+from smsconsole.i18n import get_lang
 from smsconsole.services import adminlog
 from smsconsole.services import validation as v
+from smsconsole.services.cloud_access import sandbox_access_values, stored_alipay, stored_aliyun
+
+# The forms and views live below this module and cloud_access (no circle); named here too.
+from smsconsole.services.cloud_config import (
+    AccessInput,
+    AccessView,
+    PaymentInput,
+    PaymentView,
+    ScenarioInput,
+    access_row,
+    access_view,
+    notify_url,
+    payment_view,
+)
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import CloudFailure, Invalid, NotFound
-from smsconsole.services.secrets import mask
 from smsconsole.store.models import (
     AliyunAccess,
     AppSetting,
@@ -44,6 +59,10 @@ DEFAULTS = {
 SIGNUP_DEFAULTS = ("default_max_signatures", "default_max_templates")
 
 
+__all__ = ["AccessInput", "AccessView", "PaymentInput", "PaymentView", "ScenarioInput",
+           "SiteInput", "SiteView", "SettingsService", "DEFAULTS", "get_setting", "get_int_setting"]
+
+
 def get_setting(session: Session, key: str) -> str:
     row = session.get(AppSetting, key)
     return row.value if row else DEFAULTS.get(key, "")
@@ -65,70 +84,21 @@ class SiteInput:
     phone: str = ""
 
 
-@dataclass
-class ScenarioInput:
-    sign_name: str = ""
-    template_code: str = ""
-    param_name: str = ""
-
-
-@dataclass
-class AccessInput:
-    """AK 管理 fields (wizard step 3). ``sandbox`` fills them from the built-in sandbox."""
-
-    sandbox: bool = False
-    access_key_id: str = ""
-    access_key_secret: str = field(default="", repr=False)  # blank on edit = keep
-    scenarios: dict[str, ScenarioInput] = field(default_factory=dict)
-    report_queue: str = ""
-    reply_queue: str = ""
-    queue_mode: str = QueueMode.ALICOM.value
-    sms_endpoint: str = ""
-    mns_endpoint: str = ""
-    label: str = "default"
-
-
 @dataclass(frozen=True)
-class AccessView:
-    """An AK row as the console shows it: the secret masked."""
+class SiteView:
+    """配置信息 as the console and the portal show it (a plain value, not the row)."""
 
-    id: int
-    label: str
-    access_key_id: str
-    secret_masked: str
-    sandbox: bool
-    queue_mode: str
-    sms_endpoint: str
-    mns_endpoint: str
-    report_queue: str
-    reply_queue: str
-    scenarios: dict[str, Scenario]
-    active: bool
+    logo_path: str
+    company: str
+    address: str
+    email: str
+    phone: str
+    updated_at: datetime
 
-
-@dataclass
-class PaymentInput:
-    app_id: str = ""
-    app_private_key: str = field(default="", repr=False)  # PEM; blank on edit = keep
-    alipay_public_key: str = ""
-    notify_host: str = ""
-    notify_port: int | str = 443
-    access_type: str = "https"
-    sandbox: bool = False
-    gateway: str = ""
-
-
-@dataclass(frozen=True)
-class PaymentView:
-    app_id: str
-    private_key_masked: str
-    alipay_public_key: str
-    notify_host: str
-    notify_port: int
-    access_type: str
-    sandbox: bool
-    gateway: str
-    notify_url: str
+    @classmethod
+    def of(cls, row: SiteInfo) -> SiteView:
+        return cls(logo_path=row.logo_path, company=row.company, address=row.address,
+                   email=row.email, phone=row.phone, updated_at=row.updated_at)
 
 
 class SettingsService:
@@ -164,22 +134,23 @@ class SettingsService:
                             target="site", detail=diff)
         return row
 
-    def site(self) -> SiteInfo | None:
+    def site(self) -> SiteView | None:
         with self.ctx.store.read() as s:
-            return s.scalar(select(SiteInfo).limit(1))
+            row = s.scalar(select(SiteInfo).limit(1))
+            return SiteView.of(row) if row else None
 
-    def update_site(self, actor: Actor, data: SiteInput) -> SiteInfo:
+    def update_site(self, actor: Actor, data: SiteInput) -> SiteView:
         data = self.validate_site(data)
         with self.ctx.store.session() as s:
-            return self.save_site(s, actor, data)
+            row = self.save_site(s, actor, data)
+            s.flush()
+            return SiteView.of(row)
 
     # --- Aliyun access ----------------------------------------------------------------
 
     def sandbox_access(self) -> AccessInput:
         """Working AK 管理 values for the built-in sandbox (its fixed AK, its approved
         verification signature/template for the three scenarios, its queue names)."""
-        from smsconsole.services.cloud_access import sandbox_access_values
-
         return sandbox_access_values(self.ctx)
 
     def validate_access(self, data: AccessInput, *, creating: bool) -> AccessInput:
@@ -273,16 +244,7 @@ class SettingsService:
         return row
 
     def _view(self, s: Session, row: AliyunAccess) -> AccessView:
-        scs = {sc.scenario: Scenario(sc.scenario, sc.sign_name, sc.template_code, sc.param_name)
-               for sc in s.scalars(select(VerificationScenario).where(
-                   VerificationScenario.access_id == row.id))}
-        return AccessView(
-            id=row.id, label=row.label, access_key_id=row.access_key_id,
-            secret_masked=mask(self.ctx.secrets.decrypt(row.access_key_secret_enc)),
-            sandbox=row.sandbox, queue_mode=row.queue_mode.value, sms_endpoint=row.sms_endpoint,
-            mns_endpoint=row.mns_endpoint, report_queue=row.report_queue,
-            reply_queue=row.reply_queue, scenarios=scs, active=row.active,
-        )
+        return access_view(s, self.ctx.secrets, row)
 
     def list_access(self) -> list[AccessView]:
         with self.ctx.store.read() as s:
@@ -295,9 +257,7 @@ class SettingsService:
             return self._view(s, row) if row else None
 
     def _access_row(self, s: Session, access_id: int | None) -> AliyunAccess | None:
-        if access_id is not None:
-            return s.get(AliyunAccess, access_id)
-        return s.scalar(select(AliyunAccess).where(AliyunAccess.active).order_by(AliyunAccess.id))
+        return access_row(s, access_id)
 
     def update_access(self, actor: Actor, access_id: int, data: AccessInput) -> AccessView:
         data = self.validate_access(data, creating=False)
@@ -305,13 +265,8 @@ class SettingsService:
             row = self.save_access(s, actor, access_id, data)
             s.flush()
             view = self._view(s, row)
-        self._cloud_changed()
+        self.ctx.cloud.invalidate()
         return view
-
-    def _cloud_changed(self) -> None:
-        """Drop the cached adapters and settings (``CloudProvider``)."""
-        if self.ctx.cloud is not None:
-            self.ctx.cloud.invalidate()
 
     def reveal_secret(self, actor: Actor, access_id: int) -> str:
         """The AccessKey secret in clear. Logged: who looked, when, from where."""
@@ -359,7 +314,8 @@ class SettingsService:
         settings = AlipaySettings(app_id=data.app_id, app_private_key=private_pem,
                                   alipay_public_key=data.alipay_public_key,
                                   gateway=data.gateway or AlipaySettings.gateway,
-                                  notify_url=self._notify_url(data))
+                                  notify_url=notify_url(data))
+        # Here, not at the top: the Alipay SDK costs over a second (the login imports this).
         from smsconsole.cloud.payments import AlipayClient
 
         try:
@@ -390,28 +346,14 @@ class SettingsService:
             adminlog.record(s, self.ctx, actor, "settings.payment", target_type="payment",
                             target=f"alipay {data.app_id}", detail=adminlog.changes(old, fields))
             s.flush()
-            view = self._payment_view(row)
-        self._cloud_changed()
+            view = payment_view(row)
+        self.ctx.cloud.invalidate()
         return view
-
-    @staticmethod
-    def _notify_url(data) -> str:
-        default_port = 443 if data.access_type == "https" else 80
-        port = "" if int(data.notify_port) == default_port else f":{data.notify_port}"
-        return f"{data.access_type}://{data.notify_host}{port}/alipay/notify"
-
-    def _payment_view(self, row: PaymentConfig) -> PaymentView:
-        return PaymentView(
-            app_id=row.app_id, private_key_masked="-----BEGIN PRIVATE KEY----- ********",
-            alipay_public_key=row.alipay_public_key, notify_host=row.notify_host,
-            notify_port=row.notify_port, access_type=row.access_type, sandbox=row.sandbox,
-            gateway=row.gateway, notify_url=self._notify_url(row),
-        )
 
     def payment(self) -> PaymentView | None:
         with self.ctx.store.read() as s:
             row = s.scalar(select(PaymentConfig).limit(1))
-            return self._payment_view(row) if row else None
+            return payment_view(row) if row else None
 
     def reveal_private_key(self, actor: Actor) -> str:
         with self.ctx.store.session() as s:
@@ -484,26 +426,10 @@ class SettingsService:
 
     def aliyun_settings(self) -> AliyunSettings | None:
         """The active AK row as adapter settings (secret decrypted; sandbox resolved)."""
-        from smsconsole.services.cloud_access import resolve_aliyun
-
-        view = self.access()
-        if view is None:
-            return None
-        with self.ctx.store.read() as s:
-            row = self._access_row(s, view.id)
-            secret = self.ctx.secrets.decrypt(row.access_key_secret_enc)
-        return resolve_aliyun(self.ctx, view, secret)
+        return stored_aliyun(self.ctx)
 
     def alipay_settings(self) -> AlipaySettings | None:
-        from smsconsole.services.cloud_access import resolve_alipay
-
-        with self.ctx.store.read() as s:
-            row = s.scalar(select(PaymentConfig).limit(1))
-            if row is None:
-                return None
-            private_pem = self.ctx.secrets.decrypt(row.app_private_key_enc)
-            view = self._payment_view(row)
-        return resolve_alipay(self.ctx, view, private_pem)
+        return stored_alipay(self.ctx)
 
     def check(self, aliyun: AliyunSettings | None = None,
               alipay: AlipaySettings | None = None, *, only: str | None = None,
@@ -512,8 +438,8 @@ class SettingsService:
 
         ``only="aliyun"`` or ``"alipay"`` checks one side (a settings page testing what
         it shows); given settings are checked instead of the stored ones."""
+        # Here, not at the top: the checks import both cloud SDKs (over a second).
         from smsconsole.cloud.checks import run_checks
-        from smsconsole.i18n import get_lang
 
         lang = lang or get_lang()
         try:

@@ -10,9 +10,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from smsconsole.services import gateway_stats
 from smsconsole.services import validation as v
+from smsconsole.services.applications import SignatureService, TemplateService
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid
+from smsconsole.services.holdings import HoldingService
+from smsconsole.services.pushes import PushService
+from smsconsole.services.records import RecordService
+from smsconsole.services.risk import RiskService
+from smsconsole.services.settings import get_int_setting
 from smsconsole.store.models import (
     DailyStat,
     DailyTemplateName,
@@ -20,6 +27,7 @@ from smsconsole.store.models import (
     DailyType,
     Holding,
     HoldingStatus,
+    KeptAside,
     ReviewStatus,
     Signature,
     SmsType,
@@ -185,8 +193,6 @@ class StatsService:
 
     def low_quota(self, threshold: int | None = None, limit: int = 10) -> list[LowQuota]:
         """Normal users holding usable quota below ``threshold`` (low first)."""
-        from smsconsole.services.settings import get_int_setting
-
         now = self.ctx.clock.now()
         with self.ctx.store.read() as s:
             if threshold is None:
@@ -201,12 +207,6 @@ class StatsService:
             return [LowQuota(r[0], r[1], r[2], int(r[3] or 0)) for r in s.execute(stmt)]
 
     def dashboard(self) -> Dashboard:
-        from smsconsole.services.applications import SignatureService, TemplateService
-        from smsconsole.services.holdings import HoldingService
-        from smsconsole.services.records import RecordService
-        from smsconsole.services.risk import RiskService
-        from smsconsole.store.models import KeptAside
-
         today = self.ctx.clock.today()
         month_first = today.replace(day=1)
         days = self.daily(month_first, today)
@@ -228,9 +228,6 @@ class StatsService:
         )
 
     def _gateway(self) -> dict:
-        from smsconsole.services import gateway_stats
-        from smsconsole.services.pushes import PushService
-
         traffic = gateway_stats.today(self.ctx)
         return dict(gateway_requests=traffic.requests, gateway_errors=traffic.errors,
                     failing_pushes=PushService(self.ctx).failing_customers())

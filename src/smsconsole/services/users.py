@@ -13,7 +13,14 @@ from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.services.secrets import hash_password
-from smsconsole.store.models import Holding, HoldingStatus, SmsType, User, UserStatus
+from smsconsole.store.models import (
+    CustomerAccount,
+    Holding,
+    HoldingStatus,
+    SmsType,
+    User,
+    UserStatus,
+)
 
 
 @dataclass
@@ -152,8 +159,6 @@ class UserService:
 
     @staticmethod
     def _accounts(s: Session, user_ids: list[int]) -> dict:
-        from smsconsole.store.models import CustomerAccount
-
         if not user_ids:
             return {}
         return {a.user_id: a for a in s.scalars(

@@ -20,7 +20,8 @@ after that transaction committed. So:
   cloud (``services.reconcile``), and early reports that never match are set aside.
 
 Runs as threads inside the console (``start_in_app``) or as ``smsconsole worker``
-(``run_cli``); several workers may run against one PostgreSQL database at once.
+(``smsconsole.worker_command``, which does the printing); several workers may run
+against one PostgreSQL database at once.
 """
 
 from __future__ import annotations
@@ -28,21 +29,22 @@ from __future__ import annotations
 import logging
 import os
 import random
-import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
+from smsconsole.cloud.cloud_error import CloudError
 from smsconsole.services import pushes
 from smsconsole.services import reports as rep
-from smsconsole.store.models import KeptAside, WorkerStatus
+from smsconsole.services.errors import CloudFailure
+from smsconsole.services.reconcile import Reconciler
+from smsconsole.store.models import KeptAside, PendingReport, WorkerStatus
 
 log = logging.getLogger("smsconsole.worker")
 
@@ -274,18 +276,12 @@ class ReportWorker:
                         with self.health.lock:
                             self.health.kept_aside += 1
         with self.ctx.store.read() as s:
-            from sqlalchemy import func, select
-
-            from smsconsole.store.models import PendingReport
-
             result.pending = s.scalar(select(func.count()).select_from(PendingReport)) or 0
         return result
 
     def reconcile(self, **kw):
         """One reconciliation pass (``services.reconcile``); keyword arguments go to
         ``Reconciler.run`` (``grace``, ``settle_after``)."""
-        from smsconsole.services.reconcile import Reconciler
-
         result = Reconciler(self.ctx, self.services.cloud).run(**kw)
         self.reconciled += result.settled
         with self.health.lock:
@@ -327,9 +323,6 @@ class ReportWorker:
 
     def run_queue(self, kind: str, *, once: bool = False, deadline: float | None = None) -> None:
         """Consume one queue until stopped (or, with ``once``, until it is empty)."""
-        from smsconsole.cloud.cloud_error import CloudError
-        from smsconsole.services.errors import CloudFailure
-
         backoff = Backoff()
         failures = 0
         while not self.stop_event.is_set():
@@ -366,8 +359,6 @@ class ReportWorker:
                 return
 
     def _failed(self, backoff: Backoff, message: str) -> None:
-        from datetime import timedelta
-
         delay = backoff.next()
         self.health.error = message
         self.health.backoff_until = self.ctx.clock.now() + timedelta(seconds=delay)
@@ -464,44 +455,3 @@ def start_in_app(services) -> WorkerHandle | None:
     thread = threading.Thread(target=run, name="report-worker", daemon=True)
     thread.start()
     return WorkerHandle(worker, thread)
-
-
-# --- ``smsconsole worker`` ----------------------------------------------------------------
-
-def run_cli(cfg, *, once: bool = False, max_seconds: float | None = None) -> int:
-    from smsconsole.services import build
-
-    services = build(cfg.db_url, cfg.data_dir)
-    try:
-        if not queues_configured(services):
-            print("smsconsole: no queue names configured (AK 管理): nothing to consume",
-                  flush=True)
-            return 1
-        worker = ReportWorker(services)
-
-        def on_signal(signum, _frame):
-            print(f"signal {signum}: finishing the batch in hand", flush=True)
-            worker.stop()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        printer_stop = threading.Event()
-
-        def print_health():
-            while not printer_stop.wait(60):
-                print(worker.health.line(), flush=True)
-
-        printer = threading.Thread(target=print_health, daemon=True)
-        printer.start()
-        print(f"worker {worker.worker_id} started", flush=True)
-        worker.run(once=once, max_seconds=max_seconds)
-        printer_stop.set()
-        print(worker.health.line(), flush=True)
-        if worker.failed:
-            why = (f"{worker.undrained} received messages could not be applied and stay "
-                   "queued" if worker.undrained else "gave up after repeated errors")
-            print(f"smsconsole: {why}: {worker.health.error}", file=sys.stderr, flush=True)
-            return 1
-        return 0
-    finally:
-        services.close()

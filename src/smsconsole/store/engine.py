@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smsconsole.store.private_files import private_file
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -36,8 +38,6 @@ def _private_sqlite_file(path: Path) -> None:
     """The database file (and its WAL and shared-memory files, which SQLite creates with
     the database's mode) readable by its owner only: 0600, in a 0700 folder when we
     create the folder."""
-    from smsconsole.services.secrets import private_file
-
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     private_file(path)
@@ -185,6 +185,8 @@ def open_store(url: str, **kw) -> Store:
     )
 
 
+# Alembic (about 1.8 s of imports) inside these functions, not at the top: only when the
+# schema is checked or migrated, not for every importer of the store.
 def alembic_config(url: str):
     from alembic.config import Config
 

@@ -257,7 +257,7 @@ def cmd_worker(args, cfg) -> int:
 
 
 def cmd_demo(args, cfg) -> int:
-    from smsconsole.demo.cli import run_cli
+    from smsconsole.demo.command import run_cli
 
     return run_cli(cfg, users=args.users, days=args.days, seed=args.seed)
 

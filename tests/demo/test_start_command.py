@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from smsconsole.config import default_data_dir, load_config
-from smsconsole.demo.cli import start_command
+from smsconsole.demo.command import start_command
 
 
 def test_start_command_carries_the_data_dir_and_database(tmp_path):

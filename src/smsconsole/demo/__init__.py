@@ -23,7 +23,7 @@ The package: ``data`` (reference data), ``state`` (the simulated people and the
 summary), the simulation by kind of activity (``engine``, ``planning``, ``customers``,
 ``admin_work``, ``purchases``, ``traffic``, ``risk_hits``; composed in ``simulation``,
 whose ``generate`` runs it), ``sandbox_control`` and ``notifications`` (the sandbox's
-control endpoints and the loopback gateway for Alipay's notifications), and ``cli``
+control endpoints and the loopback gateway for Alipay's notifications), and ``command``
 (``smsconsole demo``: arguments, printing, progress bar).
 """
 

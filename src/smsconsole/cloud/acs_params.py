@@ -4,10 +4,14 @@ its customers), beside ``cloud.acs_signing``, so both answer a bad parameter ali
 
 - a parameter that is absent or empty → HTTP 400 ``Missing<Name>``;
 - an integer parameter that is not plain ASCII digits (no sign, no spaces, no full-width
-  digits) or out of its range → HTTP 400 ``InvalidParameter``.
+  digits) or out of its range → HTTP 400 ``InvalidParameter``;
+- a business refusal (``Business``) → HTTP 200 with its Code and Message; the
+  TemplateParam's shape (``template_param``) is checked alike by both.
 """
 
 from __future__ import annotations
+
+import json
 
 
 class ApiError(Exception):
@@ -37,3 +41,31 @@ def integer(p: dict, name: str, default: int, lo: int, hi: int) -> int:
         raise ApiError(400, "InvalidParameter",
                        f"Specified parameter {name} is not valid: must be {lo}-{hi}.")
     return int(raw)
+
+
+class Business(Exception):
+    """A business error: HTTP 200 with this Code and Message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def template_param(raw, variables: list[str]) -> dict[str, str]:
+    """One TemplateParam (JSON text or an already parsed object) as the template's
+    variables: string values only, every variable given; extra keys are dropped, as
+    Aliyun does. The value rules (length, URLs) are the caller's."""
+    if raw in (None, ""):
+        if variables:
+            raise Business("isv.TEMPLATE_MISSING_PARAMETERS", "模版缺少变量")
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值") from None
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值")
+    if any(name not in raw for name in variables):
+        raise Business("isv.TEMPLATE_MISSING_PARAMETERS", "模版缺少变量")
+    return {name: raw[name] for name in variables}

@@ -30,7 +30,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smsconsole.cloud import acs_signing
-from smsconsole.cloud.acs_params import ApiError, integer, required
+from smsconsole.cloud.acs_params import ApiError, Business, integer, required, template_param
+from smsconsole.gateway.aliyun_apps import Applications
 from smsconsole.gateway.limits import make_limiter
 from smsconsole.services.errors import CloudFailure, ServiceError
 from smsconsole.services.risk import RiskRefused
@@ -96,14 +97,6 @@ class _Sign:
     sign_type: SignType
 
 
-class Business(Exception):
-    """HTTP 200 with this Code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
 def business_code(e: ServiceError) -> tuple[str, str]:
     """A send service's refusal as Aliyun's (Code, Message)."""
     if isinstance(e, CloudFailure):
@@ -133,9 +126,7 @@ class AliyunApi:
             "QuerySendDetails": self.query_send_details,
             "QuerySendStatistics": self.query_send_statistics,
         }
-        from smsconsole.gateway.aliyun_apps import Applications
-
-        self.actions.update(Applications(self, Business).actions())
+        self.actions.update(Applications(self).actions())
 
     # --- entry -----------------------------------------------------------------------
 
@@ -282,21 +273,7 @@ class AliyunApi:
         """One TemplateParam (JSON text or parsed): string values, every variable given,
         each at most 35 characters and no URL; extra keys are ignored, as Aliyun does."""
         variables = list(dict.fromkeys(_VARIABLE.findall(tpl.content)))
-        if raw in (None, ""):
-            if variables:
-                raise Business("isv.TEMPLATE_MISSING_PARAMETERS", "模版缺少变量")
-            return {}
-        if isinstance(raw, str):
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值") \
-                    from None
-        if not isinstance(raw, dict) or not all(isinstance(x, str) for x in raw.values()):
-            raise Business("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值")
-        if any(name not in raw for name in variables):
-            raise Business("isv.TEMPLATE_MISSING_PARAMETERS", "模版缺少变量")
-        params = {name: raw[name] for name in variables}
+        params = template_param(raw, variables)
         for value in params.values():
             if len(value) > MAX_VARIABLE:
                 raise Business("isv.PARAM_LENGTH_LIMIT", "参数超出长度限制")

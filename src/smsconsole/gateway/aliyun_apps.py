@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from smsconsole.cloud.acs_params import ApiError, integer, required
+from smsconsole.cloud.acs_params import ApiError, Business, integer, required
 from smsconsole.services.context import Actor
 from smsconsole.services.errors import Conflict, Invalid, Refused
 from smsconsole.store.models import ReviewStatus, Signature, SignType, SmsType, Template, User
@@ -39,13 +39,12 @@ def template_ref(tpl: Template) -> str:
 
 class Applications:
     """The actions, registered into ``AliyunApi.actions``; uses its ``services``,
-    raises its ``Business`` and ``acs_params.ApiError`` (whose ``required``/``integer``
-    check the parameters)."""
+    raises ``acs_params.Business`` and ``acs_params.ApiError`` (whose
+    ``required``/``integer`` check the parameters)."""
 
-    def __init__(self, api, business) -> None:
+    def __init__(self, api) -> None:
         self.api = api
         self.services = api.services
-        self.Business = business
 
     def actions(self) -> dict:
         return {
@@ -62,10 +61,10 @@ class Applications:
 
     def _refusal(self, exc) -> Exception:
         if isinstance(exc, Refused) and exc.key.endswith(".limit"):
-            return self.Business("isv.BUSINESS_LIMIT_CONTROL", "申请数量已达上限")
+            return Business("isv.BUSINESS_LIMIT_CONTROL", "申请数量已达上限")
         if isinstance(exc, Conflict) and exc.key.endswith(".duplicate"):
-            return self.Business("isv.INVALID_PARAMETERS", "该名称已存在")
-        return self.Business("isv.INVALID_PARAMETERS", exc.message("zh")[:200])
+            return Business("isv.INVALID_PARAMETERS", "该名称已存在")
+        return Business("isv.INVALID_PARAMETERS", exc.message("zh")[:200])
 
     def _actor(self, user_id: int) -> Actor:
         with self.services.store.read() as s:
@@ -77,7 +76,7 @@ class Applications:
                                                Signature.name == name).limit(1)) \
             if 0 < len(name) <= 12 else None
         if sig is None:
-            raise self.Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
+            raise Business("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
         return sig
 
     def _own_template(self, s, user_id: int, ref: str) -> Template:
@@ -86,7 +85,7 @@ class Applications:
         tpl = s.scalar(select(Template).where(Template.user_id == user_id, where).limit(1)) \
             if 0 < len(ref) <= 64 else None
         if tpl is None:
-            raise self.Business("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
+            raise Business("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
         return tpl
 
     def _delete(self, service, user_id: int, app_id: int) -> None:
@@ -95,7 +94,7 @@ class Applications:
         except Refused as exc:  # messages were sent with it (error.template.in_use)
             if not exc.key.endswith(".in_use"):
                 raise
-            raise self.Business("isv.INVALID_PARAMETERS", "已使用过，不能删除") from None
+            raise Business("isv.INVALID_PARAMETERS", "已使用过，不能删除") from None
 
     # --- signatures --------------------------------------------------------------------
 

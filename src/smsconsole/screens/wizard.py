@@ -381,22 +381,8 @@ class SetupWizard(Screen):
         self._run(lambda services: self._check(services, values), self._checked)
 
     def _check(self, services, values: dict) -> list:
-        # not at the top: the wizard is drawn before the database layer loads (start-up)
-        from smsconsole.cloud.types import Scenario
-        from smsconsole.services.cloud_access import resolve_aliyun
-        from smsconsole.services.settings import AccessView
-
         data = services.settings.validate_access(self._access(values), creating=True)
-        view = AccessView(
-            id=0, label=data.label, access_key_id=data.access_key_id, secret_masked="",
-            sandbox=data.sandbox, queue_mode=data.queue_mode, sms_endpoint=data.sms_endpoint,
-            mns_endpoint=data.mns_endpoint, report_queue=data.report_queue,
-            reply_queue=data.reply_queue,
-            scenarios={k: Scenario(k, sc.sign_name, sc.template_code, sc.param_name)
-                       for k, sc in data.scenarios.items()},
-            active=True)
-        settings = resolve_aliyun(services.ctx, view, data.access_key_secret)
-        return services.settings.check(aliyun=settings)
+        return services.settings.check_typed_access(data, data.access_key_secret)
 
     def _checked(self, items: list) -> None:
         self.busy = False

@@ -12,11 +12,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smsconsole.cloud.types import SCENARIOS, AlipaySettings, AliyunSettings, CheckItem
+from smsconsole.cloud.types import SCENARIOS, AlipaySettings, AliyunSettings, CheckItem, Scenario
 from smsconsole.i18n import get_lang
 from smsconsole.services import adminlog
 from smsconsole.services import validation as v
-from smsconsole.services.cloud_access import sandbox_access_values, stored_alipay, stored_aliyun
+from smsconsole.services.cloud_access import (
+    resolve_aliyun,
+    sandbox_access_values,
+    stored_alipay,
+    stored_aliyun,
+)
 
 # The forms and views live below this module and cloud_access (no circle); named here too.
 from smsconsole.services.cloud_config import (
@@ -430,6 +435,20 @@ class SettingsService:
 
     def alipay_settings(self) -> AlipaySettings | None:
         return stored_alipay(self.ctx)
+
+    def check_typed_access(self, data: AccessInput, secret: str, *,
+                           access_id: int = 0) -> list[CheckItem]:
+        """The Aliyun checks on typed, unsaved AK settings (``data`` validated): what the
+        AK form's test and the setup wizard's step 3 run before anything is stored."""
+        view = AccessView(
+            id=access_id, label=data.label, access_key_id=data.access_key_id,
+            secret_masked="", sandbox=data.sandbox, queue_mode=data.queue_mode,
+            sms_endpoint=data.sms_endpoint, mns_endpoint=data.mns_endpoint,
+            report_queue=data.report_queue, reply_queue=data.reply_queue,
+            scenarios={k: Scenario(k, sc.sign_name, sc.template_code, sc.param_name)
+                       for k, sc in data.scenarios.items()},
+            active=True)
+        return self.check(aliyun=resolve_aliyun(self.ctx, view, secret))
 
     def check(self, aliyun: AliyunSettings | None = None,
               alipay: AlipaySettings | None = None, *, only: str | None = None,

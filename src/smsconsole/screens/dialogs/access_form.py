@@ -189,10 +189,6 @@ def access_input(values: dict):
 def check_access_values(services, access_id: int, values: dict) -> list:
     """Runs in a thread: the Aliyun checks on the typed values. A blank secret means the
     stored one, which only the active AK row can lend (it is never shown)."""
-    from smsconsole.cloud.types import Scenario
-    from smsconsole.services.cloud_access import resolve_aliyun
-    from smsconsole.services.settings import AccessView
-
     data = services.settings.validate_access(access_input(values), creating=False)
     secret = data.access_key_secret
     if not secret:
@@ -202,16 +198,8 @@ def check_access_values(services, access_id: int, values: dict) -> list:
         if stored is None:
             raise ServiceError("access.test.need_secret", "access_key_secret")
         secret = stored.access_key_secret
-    view = AccessView(
-        id=access_id, label=data.label, access_key_id=data.access_key_id, secret_masked="",
-        sandbox=data.sandbox, queue_mode=data.queue_mode, sms_endpoint=data.sms_endpoint,
-        mns_endpoint=data.mns_endpoint, report_queue=data.report_queue,
-        reply_queue=data.reply_queue,
-        scenarios={k: Scenario(k, sc.sign_name, sc.template_code, sc.param_name)
-                   for k, sc in data.scenarios.items()},
-        active=True)
-    settings = resolve_aliyun(services.ctx, view, secret)
-    return aliyun_items(services.settings.check(aliyun=settings))
+    return aliyun_items(services.settings.check_typed_access(data, secret,
+                                                             access_id=access_id))
 
 
 def aliyun_items(items: list) -> list:

@@ -47,7 +47,7 @@ def user_error(app) -> str:
     return text_of(label) if label.has_class("-shown") else ""
 
 
-async def test_signature_filters_view_submit_sync_reject_delete(admin_services, seed, sandbox):
+async def test_signature_filters_view_submit_sync_reject_delete(admin_services, seed, admin_sandbox):
     services = admin_services
     name = fresh_name()
     services.signatures.apply(seed.users["acct02"], name, SignType.GENERAL)
@@ -86,7 +86,7 @@ async def test_signature_filters_view_submit_sync_reject_delete(admin_services, 
         assert services.signatures.lookup(name).status == "reviewing"
 
         # u: sync it once the sandbox has decided.
-        sandbox_client.advance_reviews(sandbox.endpoints, "approve")
+        sandbox_client.advance_reviews(admin_sandbox.endpoints, "approve")
         await press(pilot, "u")
         assert f"“{name}”: Approved." in notes(app)
         assert page.table.rows[0].status == ReviewStatus.APPROVED
@@ -120,7 +120,7 @@ async def test_signature_filters_view_submit_sync_reject_delete(admin_services, 
     assert logs(services, "signature.delete")[-1].target == "陈记小馆"
 
 
-async def test_template_sync_all_with_progress(admin_services, seed, sandbox):
+async def test_template_sync_all_with_progress(admin_services, seed, admin_sandbox):
     services = admin_services
     created = []
     for i in range(2):
@@ -128,7 +128,7 @@ async def test_template_sync_all_with_progress(admin_services, seed, sandbox):
                                        SmsType.NOTIFICATION, f"您的包裹{i}已到，取件码${{code}}")
         services.templates.submit(seed.actor, tpl.id)
         created.append(tpl.id)
-    sandbox_client.advance_reviews(sandbox.endpoints, "reject")
+    sandbox_client.advance_reviews(admin_sandbox.endpoints, "reject")
     app = build_app(services, actor=seed.actor)
     async with app.run_test(size=SIZE) as pilot:
         page = await open_page(pilot, "templates")
@@ -142,7 +142,7 @@ async def test_template_sync_all_with_progress(admin_services, seed, sandbox):
     assert len([e for e in logs(services, "template.sync")]) >= 2
 
 
-async def test_assign_signature_and_its_refusals(admin_services, seed, sandbox):
+async def test_assign_signature_and_its_refusals(admin_services, seed, admin_sandbox):
     services = admin_services
     reviewing = fresh_name("审")
     services.signatures.apply(seed.users["acct05"], reviewing, SignType.GENERAL)
@@ -199,7 +199,7 @@ async def test_assign_signature_and_its_refusals(admin_services, seed, sandbox):
         rejected = fresh_name("拒")
         services.signatures.apply(seed.users["acct02"], rejected, SignType.GENERAL)
         services.signatures.submit(seed.actor, services.signatures.page().rows[0].id)
-        sandbox_client.advance_reviews(sandbox.endpoints, "reject")
+        sandbox_client.advance_reviews(admin_sandbox.endpoints, "reject")
         await press(pilot, "a")
         await press(pilot, Text("acct01"), "enter")
         await fill(pilot, {"name": rejected})

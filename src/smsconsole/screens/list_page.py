@@ -133,6 +133,9 @@ class ListPage(MenuPage):
     # The filter form takes over the ``/`` text (its fields show it), so applying it
     # clears that text; False keeps the search apart from the form.
     FORM_TAKES_QUICK: ClassVar[bool] = True
+    # False: the filter line is not shown (a page whose own title says what the list
+    # holds, e.g. the risk page's lists); it is still kept for the export summary.
+    FILTER_LINE: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,9 +178,11 @@ class ListPage(MenuPage):
         return list(self.COLUMNS)
 
     def compose(self) -> ComposeResult:
-        yield FilterLine(self.FILTER_PREFIX, key=self.FILTERS_KEY,
-                         id=f"{self.list_id}-filters",
-                         classes="" if self.FILTER_PREFIX else "data-filters")
+        line = FilterLine(self.FILTER_PREFIX, key=self.FILTERS_KEY,
+                          id=f"{self.list_id}-filters",
+                          classes="" if self.FILTER_PREFIX else "data-filters")
+        line.display = self.FILTER_LINE
+        yield line
         yield PagedTable(self.columns(), fetch=self._fetcher(),
                          on_filter_text=self._quick_filter,
                          filter_placeholder_key=self.QUICK_KEY, empty_key=self.EMPTY_KEY,

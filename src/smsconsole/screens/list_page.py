@@ -181,7 +181,8 @@ class ListPage(MenuPage):
         line = FilterLine(self.FILTER_PREFIX, key=self.FILTERS_KEY,
                           id=f"{self.list_id}-filters",
                           classes="" if self.FILTER_PREFIX else "data-filters")
-        line.display = self.FILTER_LINE
+        if not self.FILTER_LINE:
+            line.display = False
         yield line
         yield PagedTable(self.columns(), fetch=self._fetcher(),
                          on_filter_text=self._quick_filter,

@@ -239,3 +239,20 @@ async def test_lists_keep_their_search_esc_clears_it_r_refreshes_the_summary(
         assert [r.phone for r in blacklist.rows] == ["13700009999", "13800000002"]
         await press(pilot, "escape")
         assert app.screen.current == "home"
+
+
+async def test_a_long_blacklist_is_paged_like_every_list(admin_services, seed, risky):
+    """The lists page through ``memory_page`` (50 rows a page, ``]`` next, ``[`` back) —
+    before, the whole blacklist filled one table."""
+    svc = admin_services
+    svc.risk.import_numbers(seed.actor, [f"1380000{i:04d}" for i in range(60)])
+    app = build_app(svc, actor=seed.actor)
+    async with app.run_test(size=SIZE) as pilot:
+        page = await open_page(pilot, "risk")
+        await press(pilot, "b")
+        table = page.query_one("#risk-blacklist")
+        assert len(table.rows) == 50 and table.has_next
+        await press(pilot, "right_square_bracket")
+        assert len(table.rows) == 11 and not table.has_next
+        await press(pilot, "left_square_bracket")
+        assert table.rows[0].phone == "13700009999" and len(table.rows) == 50

@@ -34,6 +34,10 @@ How to add a list page
    its texts in ``i18n/<page id>.toml`` (both languages), its styles, if any, in
    ``screens/<page id>.tcss`` scoped by the page class.
 4. Tests: a pilot test of its keys (``tests/ui/``) and a snapshot.
+
+A page with several lists switched by keys (the risk page: held tasks, blocked words,
+blacklist) holds one small ``ListPage`` class per list in a ``ContentSwitcher``, each
+with ``FILTER_LINE = False`` when the page's own title says which list is shown.
 """
 
 from __future__ import annotations

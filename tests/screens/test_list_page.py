@@ -26,6 +26,19 @@ def test_every_list_page_is_a_list_page(page_id):
     assert cls.fetch is not ListPage.fetch, "a list page says how it fetches"
 
 
+def test_every_risk_list_is_a_list_page():
+    """The risk page (``h``/``w``/``b``) shows one of three lists, each a ``ListPage``;
+    the page builds no table of its own."""
+    from smsconsole.screens.risk import RiskControlPage
+
+    assert load_page_class(entry("risk")) is RiskControlPage
+    assert [cls.MODE for cls in RiskControlPage.LISTS] == ["held", "words", "blacklist"]
+    for cls in RiskControlPage.LISTS:
+        assert issubclass(cls, ListPage), cls
+        assert cls.fetch is not ListPage.fetch, cls
+    assert "PagedTable(" not in (SCREENS / "risk.py").read_text(encoding="utf-8")
+
+
 def test_no_string_dispatch_of_row_actions_and_one_list_base():
     dispatch = re.compile(r"getattr\(self,\s*f[\"']_")
     for path in SCREENS.rglob("*.py"):

@@ -210,3 +210,49 @@ async def test_home_and_user_detail(admin_services, seed, risky):
         assert app.screen.id == "main"
     cr = svc.risk.customer(seed.users["acct01"])
     assert (cr.day_limit, cr.month_limit) == (5, None)
+
+
+async def test_lists_keep_their_search_esc_clears_it_r_refreshes_the_summary(
+        admin_services, seed, risky):
+    """Each list keeps its own ``/`` text across ``h``/``w``/``b``; ``esc`` clears the
+    shown list's text first (then goes home); ``r`` in a list reloads the summary too."""
+    svc = admin_services
+    svc.risk.add_number(seed.actor, "13800000002", "骚扰")
+    app = build_app(svc, actor=seed.actor)
+    async with app.run_test(size=SIZE) as pilot:
+        page = await open_page(pilot, "risk")
+        await press(pilot, "b", "slash", Text("骚扰"), "enter")
+        blacklist = page.query_one("#risk-blacklist")
+        assert [r.phone for r in blacklist.rows] == ["13800000002"]
+        await press(pilot, "w")
+        assert sorted(r.word for r in page.query_one("#risk-words").rows) == ["代开发票", "加微信"]
+        await press(pilot, "b")
+        assert [r.phone for r in blacklist.rows] == ["13800000002"]
+        # A task held meanwhile: r (focus in the list) shows it in the summary and the list.
+        svc.ctx.clock.set(NOW + timedelta(minutes=5))
+        _send(svc, seed, [f"1370000{i:04d}" for i in range(300, 306)])
+        await press(pilot, "h", "r")
+        assert "Tasks waiting for review: 2" in text_of(page.query_one("#risk-summary"))
+        assert len(page.query_one("#risk-held").rows) == 2
+        await press(pilot, "b", "escape")
+        assert app.screen.id == "main"
+        assert [r.phone for r in blacklist.rows] == ["13700009999", "13800000002"]
+        await press(pilot, "escape")
+        assert app.screen.current == "home"
+
+
+async def test_a_long_blacklist_is_paged_like_every_list(admin_services, seed, risky):
+    """The lists page through ``memory_page`` (50 rows a page, ``]`` next, ``[`` back) —
+    before, the whole blacklist filled one table."""
+    svc = admin_services
+    svc.risk.import_numbers(seed.actor, [f"1380000{i:04d}" for i in range(60)])
+    app = build_app(svc, actor=seed.actor)
+    async with app.run_test(size=SIZE) as pilot:
+        page = await open_page(pilot, "risk")
+        await press(pilot, "b")
+        table = page.query_one("#risk-blacklist")
+        assert len(table.rows) == 50 and table.has_next
+        await press(pilot, "right_square_bracket")
+        assert len(table.rows) == 11 and not table.has_next
+        await press(pilot, "left_square_bracket")
+        assert table.rows[0].phone == "13700009999" and len(table.rows) == 50

@@ -34,6 +34,10 @@ How to add a list page
    its texts in ``i18n/<page id>.toml`` (both languages), its styles, if any, in
    ``screens/<page id>.tcss`` scoped by the page class.
 4. Tests: a pilot test of its keys (``tests/ui/``) and a snapshot.
+
+A page with several lists switched by keys (the risk page: held tasks, blocked words,
+blacklist) holds one small ``ListPage`` class per list in a ``ContentSwitcher``, each
+with ``FILTER_LINE = False`` when the page's own title says which list is shown.
 """
 
 from __future__ import annotations
@@ -133,6 +137,9 @@ class ListPage(MenuPage):
     # The filter form takes over the ``/`` text (its fields show it), so applying it
     # clears that text; False keeps the search apart from the form.
     FORM_TAKES_QUICK: ClassVar[bool] = True
+    # False: the filter line is not shown (a page whose own title says what the list
+    # holds, e.g. the risk page's lists); it is still kept for the export summary.
+    FILTER_LINE: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,9 +182,12 @@ class ListPage(MenuPage):
         return list(self.COLUMNS)
 
     def compose(self) -> ComposeResult:
-        yield FilterLine(self.FILTER_PREFIX, key=self.FILTERS_KEY,
-                         id=f"{self.list_id}-filters",
-                         classes="" if self.FILTER_PREFIX else "data-filters")
+        line = FilterLine(self.FILTER_PREFIX, key=self.FILTERS_KEY,
+                          id=f"{self.list_id}-filters",
+                          classes="" if self.FILTER_PREFIX else "data-filters")
+        if not self.FILTER_LINE:
+            line.display = False
+        yield line
         yield PagedTable(self.columns(), fetch=self._fetcher(),
                          on_filter_text=self._quick_filter,
                          filter_placeholder_key=self.QUICK_KEY, empty_key=self.EMPTY_KEY,

@@ -8,6 +8,10 @@
 The query form sits above the results: type, ``enter`` runs it (from any field);
 ``enter`` on a result opens the message (or the reply); ``x`` exports the messages the
 query matches. Other pages open it on a number: ``open_page("query", phone=...)``.
+
+Not a ``ListPage``: its filter is the form on the page (not a filter dialog), ``/`` goes
+to the phone field, ``esc`` empties the form, and the result is either a timeline or the
+matching messages (``x`` exports either); the messages' table pages like every list.
 """
 
 from __future__ import annotations

@@ -9,20 +9,25 @@ the settings (errors next to the field, nothing saved on refusal).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import ContentSwitcher, Static
 
 from smsconsole.i18n import t
 from smsconsole.screens.base import MenuPage
-from smsconsole.screens.dialogs import ConfirmDialog, DetailDialog, Field, FormDialog, Section
+from smsconsole.screens.dialogs import ConfirmDialog, Field, FormDialog, Section
+from smsconsole.screens.list_page import ListPage, memory_page
 from smsconsole.services.paging import Page
 from smsconsole.services.risk import RULES, RiskService, read_lines
-from smsconsole.widgets import Column, PagedTable, keybind
+from smsconsole.widgets import Column, keybind
 from smsconsole.widgets.format import day, dt, num
 
 MODES = ("held", "words", "blacklist")
@@ -34,10 +39,6 @@ def sparkline(values: list[int]) -> str:
     top = max(values, default=0)
     return "".join(BARS[max(1, round(v * (len(BARS) - 1) / top))] if v > 0 else "·"
                    for v in values)
-
-
-def _whole(rows: list) -> Page:
-    return Page(rows, None, None, False, False)
 
 
 def _kind(row: Any) -> str:
@@ -92,7 +93,219 @@ def settings_fields(st) -> list:
     ]
 
 
+@dataclass(frozen=True)
+class RiskSearch:
+    """What a risk list is narrowed to: its ``/`` text (words and blacklist)."""
+
+    text: str = ""
+
+
+class RiskList(ListPage):
+    """One list of the risk page (``h``/``w``/``b`` switch between them): a ``ListPage``
+    for search, paging, ``esc`` and ``enter``, without its own filter line (the page's
+    list title says which list it is). ``r`` and every change refresh the whole page."""
+
+    MODE: ClassVar[str]
+    FILTER = RiskSearch
+    FILTER_LINE = False
+
+    def __init__(self, page: RiskControlPage) -> None:
+        super().__init__(page.services, page.actor, id=f"risk-{self.MODE}-list")
+        self.owner_page = page
+
+    @property
+    def risk(self) -> RiskService:
+        return self.services.risk
+
+    @property
+    def list_id(self) -> str:
+        return f"risk-{self.MODE}-list"
+
+    @property
+    def table_id(self) -> str:
+        return f"risk-{self.MODE}"
+
+    def effective_filter(self) -> RiskSearch:
+        return replace(self.flt, text=self.quick)
+
+    def refresh_data(self) -> None:
+        """The summary and this list (``r``, after a change)."""
+        self.owner_page.refresh_data()
+
+    def reload_list(self) -> None:
+        super().refresh_data()
+
+
+class HeldList(RiskList):
+    """The tasks held for review; ``enter``: content, numbers, the customer's last 30
+    days, with release (``a``) and reject (``j``)."""
+
+    MODE = "held"
+    COLUMNS = HELD_COLUMNS
+    EMPTY_KEY = "risk.held.empty"
+
+    def fetch(self, flt: RiskSearch, cursor, backward: bool, limit: int) -> Page:
+        return memory_page(self.risk.held(), cursor, backward, limit)
+
+    def show_detail(self, row) -> None:
+        self.show_held(row.task_id)
+
+    def show_held(self, task_id: int) -> None:
+        def fetch():
+            row = self.risk.held_task(task_id)
+            return row, self.risk.customer_days(row.user_id, 30)
+
+        self.run_service(fetch, on_done=lambda got: self._held_detail(*got), group="held")
+
+    def _held_detail(self, row, days: list) -> None:
+        series = [n for _, n in days]
+        pairs = [
+            ("risk.col.user", f"{row.account} · {row.user_name}"),
+            ("risk.col.created", row.created_at),
+            ("risk.col.kind", f"{_kind(row)} {row.detail}" if row.kind == "quiet_hours"
+             else _kind(row)),
+            ("risk.col.until", row.hold_until or "—"),
+            ("risk.col.numbers", num(row.numbers)),
+            ("risk.col.content", row.content),
+            ("risk.d.history", Text(sparkline(series), style="cyan")),
+            ("risk.d.history_sum", t("risk.d.history_text", total=num(sum(series)),
+                                     avg=f"{sum(series) / 30:.1f}", top=num(max(series)))),
+        ]
+        self.show_actions("risk.held.title", pairs,
+                          [("a", "risk.action.release", self.release),
+                           ("j", "risk.action.reject", self.reject)],
+                          row, task=row.task_id, account=row.account)
+
+    def release(self, row) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_service(self.risk.release, self.actor, row.task_id,
+                                 on_done=lambda _: self._decided("risk.released", row),
+                                 group="decide")
+
+        self.app.push_screen(ConfirmDialog(t("risk.release.confirm", task=row.task_id,
+                                             account=row.account, n=num(row.numbers)),
+                                           title_key="risk.release.title",
+                                           confirm_key="risk.action.release", danger=False),
+                             answered)
+
+    def reject(self, row) -> None:
+        def submit(values: dict) -> Any:
+            self.risk.reject(self.actor, row.task_id, values["reason"])
+            return True
+
+        def done(result) -> None:
+            if result:
+                self._decided("risk.rejected", row)
+
+        self.app.push_screen(FormDialog("risk.reject.title", [
+            Field("reason", "risk.f.reason", required=True, help_key="risk.f.reason.help")],
+            submit, submit_label_key="risk.action.reject", task=row.task_id,
+            account=row.account), done)
+
+    def _decided(self, key: str, row) -> None:
+        self.notify_ok(key, task=row.task_id)
+        self.refresh_data()
+
+
+class EditedList(RiskList):
+    """A list the admin edits: ``n`` add, ``d`` remove (confirmed), ``i`` import a file
+    (every line checked; ``partial`` keeps the good ones)."""
+
+    def add_fields(self) -> list:
+        raise NotImplementedError
+
+    def save_new(self, values: dict) -> Any:
+        raise NotImplementedError
+
+    def removal(self, row) -> tuple[str, Callable[[], Any]]:
+        """What ``d`` names in its confirmation, and the removal."""
+        raise NotImplementedError
+
+    def import_lines(self, lines: list[str], keep_good: bool) -> Any:
+        raise NotImplementedError
+
+    def add(self) -> None:
+        self.app.push_screen(FormDialog(f"risk.add.{self.MODE}", self.add_fields(),
+                                        self.save_new),
+                             lambda r: r is not None and self.refresh_data())
+
+    def remove(self, row) -> None:
+        label, removal = self.removal(row)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_service(removal, on_done=lambda _: self.refresh_data(),
+                                 group="remove")
+
+        self.app.push_screen(ConfirmDialog(t(f"risk.remove.{self.MODE}", item=label)),
+                             answered)
+
+    def import_file(self) -> None:
+        def submit(values: dict) -> Any:
+            return self.import_lines(read_lines(values["path"]), bool(values["partial"]))
+
+        def done(result) -> None:
+            if result is not None:
+                self.notify_ok("risk.imported", added=num(result.added),
+                               existing=num(result.existing), bad=num(len(result.bad)))
+                self.refresh_data()
+
+        self.app.push_screen(FormDialog(f"risk.import.{self.MODE}", [
+            Field("path", "risk.f.path", required=True,
+                  help_key=f"risk.f.path.help.{self.MODE}"),
+            Field("partial", "risk.f.partial", kind="checkbox", value=False,
+                  help_key="risk.f.partial.help"),
+        ], submit, submit_label_key="risk.action.import"), done)
+
+
+class WordsList(EditedList):
+    MODE = "words"
+    COLUMNS = WORD_COLUMNS
+    EMPTY_KEY = "risk.words.empty"
+
+    def fetch(self, flt: RiskSearch, cursor, backward: bool, limit: int) -> Page:
+        return memory_page(self.risk.words(flt.text), cursor, backward, limit)
+
+    def add_fields(self) -> list:
+        return [Field("word", "risk.col.word", required=True)]
+
+    def save_new(self, values: dict) -> Any:
+        return self.risk.add_word(self.actor, values["word"])
+
+    def removal(self, row) -> tuple[str, Callable[[], Any]]:
+        return row.word, partial(self.risk.remove_word, self.actor, row.id)
+
+    def import_lines(self, lines: list[str], keep_good: bool) -> Any:
+        return self.risk.import_words(self.actor, lines, partial=keep_good)
+
+
+class BlacklistList(EditedList):
+    MODE = "blacklist"
+    COLUMNS = NUMBER_COLUMNS
+    EMPTY_KEY = "risk.blacklist.empty"
+
+    def fetch(self, flt: RiskSearch, cursor, backward: bool, limit: int) -> Page:
+        return memory_page(self.risk.numbers(flt.text), cursor, backward, limit)
+
+    def add_fields(self) -> list:
+        return [Field("phone", "risk.col.phone", required=True),
+                Field("note", "risk.col.note")]
+
+    def save_new(self, values: dict) -> Any:
+        return self.risk.add_number(self.actor, values["phone"], values["note"])
+
+    def removal(self, row) -> tuple[str, Callable[[], Any]]:
+        return row.phone, partial(self.risk.remove_number, self.actor, row.phone)
+
+    def import_lines(self, lines: list[str], keep_good: bool) -> Any:
+        return self.risk.import_numbers(self.actor, lines, partial=keep_good)
+
+
 class RiskControlPage(MenuPage):
+    """The summary of the rules above one of ``LISTS`` (each a ``ListPage``)."""
+
+    LISTS: ClassVar[tuple[type[RiskList], ...]] = (HeldList, WordsList, BlacklistList)
     BINDINGS = [
         keybind("h", "mode('held')", "risk.held"),
         keybind("w", "mode('words')", "risk.words"),
@@ -106,7 +319,6 @@ class RiskControlPage(MenuPage):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.mode = "held"
-        self.search = {"words": "", "blacklist": ""}
         self.summary: tuple | None = None
 
     @property
@@ -117,36 +329,20 @@ class RiskControlPage(MenuPage):
         with Vertical():
             yield Static("", id="risk-summary")
             yield Static("", id="risk-list-title")
-            yield PagedTable(HELD_COLUMNS, self._fetch_held, id="risk-held",
-                             empty_key="risk.held.empty")
-            yield PagedTable(WORD_COLUMNS, self._fetch_words, id="risk-words",
-                             empty_key="risk.words.empty",
-                             on_filter_text=lambda text: self._searched("words", text))
-            yield PagedTable(NUMBER_COLUMNS, self._fetch_numbers, id="risk-blacklist",
-                             empty_key="risk.blacklist.empty",
-                             on_filter_text=lambda text: self._searched("blacklist", text))
+            with ContentSwitcher(initial=f"risk-{self.mode}-list", id="risk-lists"):
+                for cls in self.LISTS:
+                    yield cls(self)
 
     def on_mount(self) -> None:
         super().on_mount()
         self._show_mode()
 
+    @property
+    def current(self) -> RiskList:
+        """The list shown."""
+        return self.query_one(f"#risk-{self.mode}-list", RiskList)
+
     # --- data --------------------------------------------------------------------------
-
-    def _fetch_held(self, cursor, backward, limit) -> Page:
-        return _whole(self.risk.held())
-
-    def _fetch_words(self, cursor, backward, limit) -> Page:
-        return _whole(self.risk.words(self.search["words"]))
-
-    def _fetch_numbers(self, cursor, backward, limit) -> Page:
-        return _whole(self.risk.numbers(self.search["blacklist"]))
-
-    def _searched(self, mode: str, text: str) -> None:
-        self.search[mode] = text
-        self._table(mode).reload()
-
-    def _table(self, mode: str | None = None) -> PagedTable:
-        return self.query_one(f"#risk-{mode or self.mode}", PagedTable)
 
     def _summary_data(self) -> tuple:
         return (self.risk.waiting_count(), self.risk.hits_today(), self.risk.trend(30),
@@ -154,7 +350,7 @@ class RiskControlPage(MenuPage):
 
     def refresh_data(self) -> None:
         self.run_service(self._summary_data, on_done=self._got_summary, group="summary")
-        self._table().reload(keep_position=True)
+        self.current.reload_list()
 
     def _got_summary(self, data: tuple) -> None:
         self.summary = data
@@ -180,8 +376,6 @@ class RiskControlPage(MenuPage):
             head.append("  " + t("risk.all_off"), style="bold red")
         head.append("   " + t("risk.trend_range", first=day(trend[0][0]),
                                    last=day(trend[-1][0])), style="dim")
-        from rich.console import Group
-
         self.query_one("#risk-summary", Static).update(Group(head, table))
 
     @staticmethod
@@ -216,20 +410,19 @@ class RiskControlPage(MenuPage):
         if mode in MODES and mode != self.mode:
             self.mode = mode
             self._show_mode()
-            self._table().reload()
-            self._table().focus()  # the hidden table had it; the page's keys need it
+            self.current.table.reload()
+            self.current.table.focus()  # the hidden list had it; the page's keys need it
 
     def _show_mode(self) -> None:
-        for mode in MODES:
-            self._table(mode).display = mode == self.mode
+        self.query_one("#risk-lists", ContentSwitcher).current = f"risk-{self.mode}-list"
         self.query_one("#risk-list-title", Static).update(t(f"risk.list.{self.mode}"))
         self._draw_summary()
 
     def focus_default(self) -> None:
-        self._table().focus()
+        self.current.table.focus()
 
     def clear_filter(self) -> bool:
-        return self._table().clear_filter()
+        return self.current.clear_filter()
 
     def on_language_changed(self) -> None:
         self._show_mode()
@@ -251,132 +444,19 @@ class RiskControlPage(MenuPage):
         self.app.push_screen(FormDialog("risk.settings.title", settings_fields(st), save,
                                         width=110), done)
 
-    # --- held tasks ---------------------------------------------------------------------
-
-    def on_paged_table_row_chosen(self, event: PagedTable.RowChosen) -> None:
-        event.stop()
-        if self.mode == "held":
-            self.show_held(event.row.task_id)
-
-    def show_held(self, task_id: int) -> None:
-        def fetch():
-            row = self.risk.held_task(task_id)
-            return row, self.risk.customer_days(row.user_id, 30)
-
-        self.run_service(fetch, on_done=lambda got: self._held_detail(*got), group="held")
-
-    def _held_detail(self, row, days: list) -> None:
-        series = [n for _, n in days]
-        pairs = [
-            ("risk.col.user", f"{row.account} · {row.user_name}"),
-            ("risk.col.created", row.created_at),
-            ("risk.col.kind", f"{_kind(row)} {row.detail}" if row.kind == "quiet_hours"
-             else _kind(row)),
-            ("risk.col.until", row.hold_until or "—"),
-            ("risk.col.numbers", num(row.numbers)),
-            ("risk.col.content", row.content),
-            ("risk.d.history", Text(sparkline(series), style="cyan")),
-            ("risk.d.history_sum", t("risk.d.history_text", total=num(sum(series)),
-                                     avg=f"{sum(series) / 30:.1f}", top=num(max(series)))),
-        ]
-        actions = [("a", "risk.action.release", self._release),
-                   ("j", "risk.action.reject", self._reject)]
-
-        def chosen(method) -> None:
-            if method is not None:
-                method(row)
-
-        self.app.push_screen(DetailDialog("risk.held.title", pairs, actions=actions,
-                                          task=row.task_id, account=row.account), chosen)
-
-    def _release(self, row) -> None:
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_service(self.risk.release, self.actor, row.task_id,
-                                 on_done=lambda _: self._decided("risk.released", row),
-                                 group="decide")
-
-        self.app.push_screen(ConfirmDialog(t("risk.release.confirm", task=row.task_id,
-                                             account=row.account, n=num(row.numbers)),
-                                           title_key="risk.release.title",
-                                           confirm_key="risk.action.release", danger=False),
-                             answered)
-
-    def _reject(self, row) -> None:
-        def submit(values: dict) -> Any:
-            self.risk.reject(self.actor, row.task_id, values["reason"])
-            return True
-
-        def done(result) -> None:
-            if result:
-                self._decided("risk.rejected", row)
-
-        self.app.push_screen(FormDialog("risk.reject.title", [
-            Field("reason", "risk.f.reason", required=True, help_key="risk.f.reason.help")],
-            submit, submit_label_key="risk.action.reject", task=row.task_id,
-            account=row.account), done)
-
-    def _decided(self, key: str, row) -> None:
-        self.notify_ok(key, task=row.task_id)
-        self.refresh_data()
-
-    # --- words and numbers ----------------------------------------------------------------
+    # --- the edited lists (words, blacklist; nothing on held tasks) ------------------------
 
     def action_add(self) -> None:
-        if self.mode == "words":
-            fields = [Field("word", "risk.col.word", required=True)]
-
-            def submit(values: dict) -> Any:
-                return self.risk.add_word(self.actor, values["word"])
-        elif self.mode == "blacklist":
-            fields = [Field("phone", "risk.col.phone", required=True),
-                      Field("note", "risk.col.note")]
-
-            def submit(values: dict) -> Any:
-                return self.risk.add_number(self.actor, values["phone"], values["note"])
-        else:
-            return
-        self.app.push_screen(FormDialog(f"risk.add.{self.mode}", fields, submit),
-                             lambda r: r is not None and self.refresh_data())
+        if isinstance(lst := self.current, EditedList):
+            lst.add()
 
     def action_remove(self) -> None:
-        row = self._table().selected
-        if row is None or self.mode == "held":
-            return
-        if self.mode == "words":
-            label, fn, arg = row.word, self.risk.remove_word, row.id
-        else:
-            label, fn, arg = row.phone, self.risk.remove_number, row.phone
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_service(fn, self.actor, arg, on_done=lambda _: self.refresh_data(),
-                                 group="remove")
-
-        self.app.push_screen(ConfirmDialog(t(f"risk.remove.{self.mode}", item=label)),
-                             answered)
+        if isinstance(lst := self.current, EditedList) and lst.table.selected is not None:
+            lst.remove(lst.table.selected)
 
     def action_import(self) -> None:
-        if self.mode == "held":
-            return
-        mode = self.mode
-        fn = self.risk.import_words if mode == "words" else self.risk.import_numbers
-
-        def submit(values: dict) -> Any:
-            lines = read_lines(values["path"])
-            return fn(self.actor, lines, partial=bool(values["partial"]))
-
-        def done(result) -> None:
-            if result is not None:
-                self.notify_ok("risk.imported", added=num(result.added),
-                               existing=num(result.existing), bad=num(len(result.bad)))
-                self.refresh_data()
-
-        self.app.push_screen(FormDialog(f"risk.import.{mode}", [
-            Field("path", "risk.f.path", required=True, help_key=f"risk.f.path.help.{mode}"),
-            Field("partial", "risk.f.partial", kind="checkbox", value=False,
-                  help_key="risk.f.partial.help"),
-        ], submit, submit_label_key="risk.action.import"), done)
+        if isinstance(lst := self.current, EditedList):
+            lst.import_file()
 
     def command_palette_commands(self) -> list:
         return [(t("key.risk.held"), lambda: self.action_mode("held")),

@@ -1,11 +1,16 @@
 """查看签名 / 查看模板: one user's signatures or templates in every status, with delete
-(``d``, after a confirmation naming what goes)."""
+(``d``, after a confirmation naming what goes).
+
+A modal screen, so not a ``ListPage`` (a container of the content area): its short,
+unpaged list, loading and ``esc`` come from ``UserListDialog`` (``users_holdings.py``),
+which the holdings dialog shares; it has no search, filters or export."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from smsconsole.i18n import t
+from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.confirm import confirm
 from smsconsole.screens.dialogs.users_holdings import UserListDialog
 from smsconsole.widgets.format import dt, enum_label
@@ -64,8 +69,6 @@ class UserApplicationsDialog(UserListDialog):
             self.load()
 
         def go() -> None:
-            from smsconsole.screens.base import run_in_thread
-
             run_in_thread(self, self.service.delete, self.actor, row.id, on_done=deleted,
                           on_error=self._failed, group="list-delete")
 

@@ -11,11 +11,16 @@ from sqlalchemy import or_, select
 
 from smsconsole.services import validation as v
 from smsconsole.services.accounts import AccountService
-from smsconsole.services.applications import SignatureService, TemplateService
+from smsconsole.services.applications import (
+    SignatureService,
+    SignatureView,
+    TemplateService,
+    TemplateView,
+)
 from smsconsole.services.codes import CodeService
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound
-from smsconsole.services.orders import OrderService
+from smsconsole.services.orders import OrderService, OrderView
 from smsconsole.services.packages import PackageService
 from smsconsole.services.settings import SettingsService
 from smsconsole.services.stats import StatsFilter, StatsService
@@ -75,23 +80,24 @@ class Portal:
 
     # --- orders -------------------------------------------------------------------------
 
-    def create_order(self, user_id: int, package_id: int, return_url: str = "") -> tuple[Order, str]:
+    def create_order(self, user_id: int, package_id: int, return_url: str = "") -> tuple[OrderView, str]:
         order = self.orders.create(user_id, package_id)
         return order, self.orders.pay_url(order.id, return_url)
 
-    def order(self, user_id: int, order_no: str) -> Order:
+    def order(self, user_id: int, order_no: str) -> OrderView:
         with self.ctx.store.read() as s:
             order = s.scalar(select(Order).where(Order.order_no == order_no,
                                                  Order.user_id == user_id))
             if order is None:
                 raise NotFound("error.order.not_found", order_no=order_no[:32])
-            return order
+            return OrderView.of(order)
 
-    def order_list(self, user_id: int, limit: int = 50) -> list[Order]:
+    def order_list(self, user_id: int, limit: int = 50) -> list[OrderView]:
         with self.ctx.store.read() as s:
-            return list(s.scalars(select(Order).where(Order.user_id == user_id)
-                                  .order_by(Order.created_at.desc(), Order.id.desc())
-                                  .limit(min(limit, PAGE_MAX))))
+            return [OrderView.of(o) for o in s.scalars(
+                select(Order).where(Order.user_id == user_id)
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .limit(min(limit, PAGE_MAX)))]
 
     # --- signatures and templates ---------------------------------------------------------
 
@@ -103,10 +109,12 @@ class Portal:
                 raise NotFound(f"error.{kind}.not_found", id=app_id)
             return app
 
-    def applications(self, model, user_id: int) -> list:
+    def applications(self, model, user_id: int) -> list[SignatureView] | list[TemplateView]:
+        view = SignatureView if model is Signature else TemplateView
         with self.ctx.store.read() as s:
-            return list(s.scalars(select(model).where(model.user_id == user_id)
-                                  .order_by(model.applied_at.desc(), model.id.desc())))
+            return [view.of(a) for a in s.scalars(
+                select(model).where(model.user_id == user_id)
+                .order_by(model.applied_at.desc(), model.id.desc()))]
 
     def delete_application(self, model, user_id: int, app_id: int) -> None:
         """A customer withdraws a pending or rejected application (approved ones may carry

@@ -16,6 +16,8 @@ from smsconsole.services.secrets import hash_password
 from smsconsole.services.users import Registration, UserUpdate
 from smsconsole.store.models import (
     HoldingStatus,
+    SendRecord,
+    SendTask,
     Signature,
     SignType,
     SmsType,
@@ -187,3 +189,22 @@ def test_accounts(services):
                                          _code(services, "13911110001", "change_phone"))
     assert_plain(moved, "accounts.change_phone")
     assert moved.phone == "13911110001"
+
+
+def test_portal_records_carry_the_answered_biz_id(services):
+    f.set_up(services)
+    user = f.user(services)
+    now = services.ctx.clock.now()
+    with services.store.session() as s:
+        task = SendTask(user_id=user.id, created_at=now, sign_name="云顶科技",
+                        template_code="SMS_1", sms_type=SmsType.NOTIFICATION, biz_id="HELD-1")
+        s.add(task)
+        s.flush()
+        s.add(SendRecord(task_id=task.id, user_id=user.id, phone="13900000009",
+                         sign_name="云顶科技", template_code="SMS_1",
+                         sms_type=SmsType.NOTIFICATION, biz_id="UP-1", send_time=now))
+    [rec] = Portal(services.ctx).records(user.id)
+    assert_plain(rec, "portal.records")
+    assert rec.biz_id == "HELD-1"
+    with services.store.read() as s:  # the stored record keeps the upstream one
+        assert s.query(SendRecord).one().biz_id == "UP-1"

@@ -5,7 +5,8 @@ exactly like one that does not exist.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -26,14 +27,35 @@ from smsconsole.services.settings import SettingsService
 from smsconsole.services.stats import StatsFilter, StatsService
 from smsconsole.services.users import get_user, remaining_by_user
 from smsconsole.store.models import (
+    DeliveryStatus,
     Order,
     ReviewStatus,
     SendRecord,
     SendTask,
     Signature,
+    SmsType,
 )
 
 PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class PortalRecord:
+    """One send record as its customer sees it (``records``): ``biz_id`` is the one the
+    customer was answered."""
+
+    id: int
+    biz_id: str | None
+    phone: str
+    sign_name: str
+    template_code: str
+    sms_type: SmsType
+    status: DeliveryStatus
+    err_code: str
+    err_msg: str
+    segments: int
+    send_time: datetime
+    report_time: datetime | None
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
@@ -132,7 +154,7 @@ class Portal:
 
     def records(self, user_id: int, biz_id: str = "", phone: str = "",
                 first: date | None = None, last: date | None = None,
-                limit: int = 50) -> list[SendRecord]:
+                limit: int = 50) -> list[PortalRecord]:
         first, last = _day(first, "from"), _day(last, "to")
         v.date_order(first, last, "to")
         # A record's BizId is the one its customer was answered (SendTask.biz_id: held,
@@ -152,10 +174,10 @@ class Portal:
         with self.ctx.store.read() as s:
             rows = s.execute(stmt.order_by(SendRecord.send_time.desc(), SendRecord.id.desc())
                              .limit(min(limit, PAGE_MAX))).all()
-            s.expunge_all()
-        for rec, answered in rows:
-            rec.biz_id = answered or rec.biz_id  # detached: never written back
-        return [rec for rec, _ in rows]
+            return [PortalRecord(r.id, answered or r.biz_id, r.phone, r.sign_name,
+                                 r.template_code, r.sms_type, r.status, r.err_code, r.err_msg,
+                                 r.segments, r.send_time, r.report_time)
+                    for r, answered in rows]
 
     def daily(self, user_id: int, first: date | None, last: date | None):
         first, last = _day(first, "from"), _day(last, "to")

@@ -159,6 +159,12 @@ def test_auth_adminlog_and_risk_words(services):
     word = services.risk.add_word(actor, "代开发票")
     assert_plain(word, "risk.add_word")
     assert_all_plain(services.risk.words(), "risk.words")
+    assert_plain(services.risk.add_number(actor, "13700000201", "投诉"), "risk.add_number")
+    assert_all_plain(services.risk.numbers(), "risk.numbers")
+    user = f.user(services)
+    assert_plain(services.keys.customer(user.id), "keys.customer")  # defaults, never set
+    services.keys.set_callbacks(actor, user.id, "https://example.com/r", "")
+    assert_plain(services.keys.customer(user.id), "keys.customer")
     assert_all_plain(services.adminlog.latest(), "adminlog.latest")
     assert_all_plain(services.adminlog.page().rows, "adminlog.page")
 

@@ -510,6 +510,15 @@ class RiskWordView(Plain):
 
 
 @dataclass(frozen=True)
+class BlacklistView(Plain):
+    """A blacklisted number, as ``add_number`` and ``numbers`` return it."""
+
+    phone: str
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ImportResult:
     added: int
     existing: int
@@ -674,7 +683,7 @@ class RiskService:
 
     # blacklist
 
-    def add_number(self, actor: Actor, raw: str, note: str = "") -> RiskBlacklist:
+    def add_number(self, actor: Actor, raw: str, note: str = "") -> BlacklistView:
         phone = v.mobile(raw, "phone")
         note = v.text(note, "note", max_len=256, required=False)
         with self.ctx.store.session() as s:
@@ -684,7 +693,7 @@ class RiskService:
             s.add(row)
             adminlog.record(s, self.ctx, actor, "risk.blacklist.add", target_type="phone",
                             target_id=phone, target=phone, detail=note or None)
-            return row
+            return BlacklistView.of(row)
 
     def remove_number(self, actor: Actor, raw: str) -> None:
         phone = v.normalize_phone(raw) or str(raw)
@@ -696,13 +705,13 @@ class RiskService:
             adminlog.record(s, self.ctx, actor, "risk.blacklist.remove", target_type="phone",
                             target_id=phone, target=phone)
 
-    def numbers(self, search: str = "", limit: int = 500) -> list[RiskBlacklist]:
+    def numbers(self, search: str = "", limit: int = 500) -> list[BlacklistView]:
         with self.ctx.store.read() as s:
             stmt = select(RiskBlacklist).order_by(RiskBlacklist.phone).limit(limit)
             if search.strip():
                 stmt = stmt.where(RiskBlacklist.phone.like(f"%{search.strip()}%")
                                   | RiskBlacklist.note.like(f"%{search.strip()}%"))
-            return list(s.scalars(stmt))
+            return [BlacklistView.of(b) for b in s.scalars(stmt)]
 
     def import_numbers(self, actor: Actor, lines: list[str], partial: bool = False) -> ImportResult:
         """One number a line, optionally ``,note``. Bad lines refuse the whole file unless

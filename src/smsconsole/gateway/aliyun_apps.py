@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from smsconsole.cloud.acs_params import ApiError, Business, integer, required
+from smsconsole.services.applications import SignatureView, TemplateView
 from smsconsole.services.context import Actor
 from smsconsole.services.errors import Conflict, Invalid, Refused
 from smsconsole.store.models import ReviewStatus, Signature, SignType, SmsType, Template, User
@@ -33,7 +34,7 @@ def _date(moment) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def template_ref(tpl: Template) -> str:
+def template_ref(tpl: Template | TemplateView) -> str:
     return tpl.code or f"PENDING_{tpl.id}"
 
 
@@ -98,7 +99,7 @@ class Applications:
 
     # --- signatures --------------------------------------------------------------------
 
-    def _apply_sign(self, user_id: int, p: dict) -> Signature:
+    def _apply_sign(self, user_id: int, p: dict) -> SignatureView:
         required(p, "SignName")
         kind = {"0": SignType.VERIFICATION, "1": SignType.GENERAL, "": SignType.GENERAL}.get(
             p.get("SignType", ""))
@@ -161,7 +162,7 @@ class Applications:
 
     # --- templates ---------------------------------------------------------------------
 
-    def _apply_template(self, user_id: int, p: dict) -> Template:
+    def _apply_template(self, user_id: int, p: dict) -> TemplateView:
         required(p, "TemplateName", "TemplateContent")
         if p.get("TemplateType", "") == "":
             raise ApiError(400, "MissingTemplateType", "TemplateType is mandatory for "

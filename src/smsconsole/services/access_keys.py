@@ -25,6 +25,7 @@ from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Invalid, NotFound
 from smsconsole.services.settings import get_int_setting
 from smsconsole.services.users import get_user
+from smsconsole.services.views import Plain
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import CustomerGateway, CustomerKey, GatewayNonce, KeyStatus, User
 
@@ -33,6 +34,18 @@ _ALNUM = string.ascii_letters + string.digits
 AUTH_TTL = 5.0  # seconds a key's state may be read from this process's cache
 LAST_USED_EVERY = 60.0  # seconds between last-used writes for one key (one process)
 MAX_QPS = 100_000
+
+
+@dataclass(frozen=True)
+class GatewaySettings(Plain):
+    """A customer's gateway settings (``customer``): QPS limit (None: the platform
+    default) and callback URLs."""
+
+    user_id: int
+    qps_limit: int | None
+    report_url: str
+    reply_url: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -162,15 +175,14 @@ class AccessKeyService:
 
     # --- per-customer settings -----------------------------------------------------------
 
-    def customer(self, user_id: int) -> CustomerGateway:
+    def customer(self, user_id: int) -> GatewaySettings:
         """The customer's gateway settings (defaults when never set)."""
         with self.ctx.store.read() as s:
             get_user(s, user_id)
             row = s.get(CustomerGateway, user_id)
             if row is None:
-                return CustomerGateway(user_id=user_id, updated_at=self.ctx.clock.now())
-            s.expunge(row)
-            return row
+                row = CustomerGateway(user_id=user_id, updated_at=self.ctx.clock.now())
+            return GatewaySettings.of(row)
 
     def set_qps(self, actor: Actor, user_id: int, qps: int | str | None) -> None:
         """The customer's QPS limit; None or "" goes back to the platform default."""

@@ -22,6 +22,7 @@ from smsconsole.services.context import Context
 from smsconsole.services.errors import AuthError, Conflict
 from smsconsole.services.secrets import hash_password, verify_password
 from smsconsole.services.settings import get_int_setting
+from smsconsole.services.users import UserView
 from smsconsole.store.models import CustomerAccount, CustomerSession, User
 
 SESSION_TTL = timedelta(days=7)
@@ -59,7 +60,7 @@ class AccountService:
 
     # --- register ---------------------------------------------------------------------
 
-    def register(self, data: SignUp) -> User:
+    def register(self, data: SignUp) -> UserView:
         """A new customer: every field checked and the email free first (so a typo does
         not burn the code), then the code, then the user in one transaction."""
         phone = v.mobile(data.phone, "phone")
@@ -87,7 +88,7 @@ class AccountService:
             s.add(user)
             s.flush()
             s.add(CustomerAccount(user_id=user.id, registered_via="portal"))
-            return user
+            return UserView.of(user)
 
     # --- sessions ---------------------------------------------------------------------
 
@@ -174,7 +175,7 @@ class AccountService:
                 acct.failed_logins, acct.locked_until = 0, None
             self._revoke_all(s, user.id)
 
-    def change_phone(self, user_id: int, phone: str, code: str) -> User:
+    def change_phone(self, user_id: int, phone: str, code: str) -> UserView:
         """To a new number, proved by a code sent to that number."""
         phone = v.mobile(phone, "phone")
         self.codes.consume(phone, "change_phone", code)  # none is sent to a taken number
@@ -183,7 +184,7 @@ class AccountService:
             if s.scalar(select(User.id).where(User.phone == phone, User.id != user_id)):
                 raise Conflict("error.user.phone_taken", "phone", phone=phone)
             user.phone = phone
-            return user
+            return UserView.of(user)
 
     # --- for the console ----------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.paging import Page, keyset_page
+from smsconsole.services.views import Plain
 from smsconsole.store.models import AdminLog
 
 
@@ -63,6 +64,22 @@ def record(
 
 
 @dataclass(frozen=True)
+class AdminLogEntry(Plain):
+    """One admin-log line, as ``page`` and ``latest`` return it."""
+
+    id: int
+    at: datetime
+    admin_id: int | None
+    admin_name: str
+    action: str
+    target_type: str
+    target_id: str
+    target: str
+    detail: str  # JSON or free text
+    origin: str
+
+
+@dataclass(frozen=True)
 class AdminLogFilter:
     day: date | None = None
     first: date | None = None
@@ -105,19 +122,21 @@ class AdminLogService:
         return stmt
 
     def page(self, flt: AdminLogFilter = AdminLogFilter(), cursor=None, limit: int = 50,
-             backward: bool = False) -> Page[AdminLog]:
+             backward: bool = False) -> Page[AdminLogEntry]:
         with self.ctx.store.read() as s:
-            return keyset_page(s, self.stmt(flt), (AdminLog.at, AdminLog.id), cursor, limit,
+            page = keyset_page(s, self.stmt(flt), (AdminLog.at, AdminLog.id), cursor, limit,
                                backward=backward, scalars=True)
+            return Page([AdminLogEntry.of(r) for r in page.rows], page.first, page.last,
+                        page.has_next, page.has_prev)
 
     def actions(self) -> list[str]:
         """Distinct actions, for the filter list."""
         with self.ctx.store.read() as s:
             return list(s.scalars(select(AdminLog.action).distinct().order_by(AdminLog.action)))
 
-    def latest(self, action: str | None = None, limit: int = 10) -> list[AdminLog]:
+    def latest(self, action: str | None = None, limit: int = 10) -> list[AdminLogEntry]:
         stmt = select(AdminLog).order_by(AdminLog.at.desc(), AdminLog.id.desc()).limit(limit)
         if action:
             stmt = stmt.where(AdminLog.action == action)
         with self.ctx.store.read() as s:
-            return list(s.scalars(stmt))
+            return [AdminLogEntry.of(r) for r in s.scalars(stmt)]

@@ -24,6 +24,7 @@ from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import CloudFailure, Conflict, Invalid, NotFound, Refused
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.services.users import get_user
+from smsconsole.services.views import Plain
 from smsconsole.store.models import (
     Origin,
     ReviewStatus,
@@ -80,8 +81,48 @@ def cloud_failure(exc: Exception) -> CloudFailure:
     return CloudFailure("error.cloud.call_failed", exc, code=code, detail=meaning)
 
 
+@dataclass(frozen=True)
+class SignatureView(Plain):
+    """One signature application, as ``apply``, ``assign``, ``submit`` and ``reject``
+    return it."""
+
+    id: int
+    user_id: int
+    name: str
+    sign_type: SignType
+    source: int
+    remark: str
+    status: ReviewStatus
+    reason: str
+    origin: Origin
+    applied_at: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TemplateView(Plain):
+    """One template application, as ``apply``, ``assign``, ``submit`` and ``reject``
+    return it."""
+
+    id: int
+    user_id: int
+    name: str
+    code: str
+    sms_type: SmsType
+    content: str
+    remark: str
+    status: ReviewStatus
+    reason: str
+    origin: Origin
+    applied_at: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+
+
 class _ApplicationService:
     model: type
+    view: type[Plain]  # what the public methods return for one application
     kind: str  # "signature" | "template"
     limit_attr: str  # User attribute holding the limit
 
@@ -166,7 +207,7 @@ class _ApplicationService:
 
     # --- admin actions -----------------------------------------------------------------
 
-    def reject(self, actor: Actor, app_id: int, reason: str) -> object:
+    def reject(self, actor: Actor, app_id: int, reason: str) -> SignatureView | TemplateView:
         """Reject a pending application with a reason (never sent to Aliyun)."""
         reason = v.text(reason, "reason", max_len=512)
         with self.ctx.store.session() as s:
@@ -179,7 +220,7 @@ class _ApplicationService:
             adminlog.record(s, self.ctx, actor, f"{self.kind}.reject", target_type=self.kind,
                             target_id=app.id, target=self._label(app),
                             detail={"status": ["pending", "rejected"], "reason": reason})
-            return app
+            return self.view.of(app)
 
     def _in_use(self, s: Session, app) -> int:
         """How many sends refer to it (a used one is not deleted). Signatures: none, the
@@ -199,7 +240,7 @@ class _ApplicationService:
             adminlog.record(s, self.ctx, actor, f"{self.kind}.delete", target_type=self.kind,
                             target_id=app_id, target=self._label(app), detail=detail)
 
-    def submit(self, actor: Actor, app_id: int) -> object:
+    def submit(self, actor: Actor, app_id: int) -> SignatureView | TemplateView:
         """Send a pending application to Aliyun for review."""
         with self.ctx.store.read() as s:
             app = self._get(s, app_id, lock=False)
@@ -222,7 +263,7 @@ class _ApplicationService:
                 detail["code"] = cloud_ref
             adminlog.record(s, self.ctx, actor, f"{self.kind}.submit", target_type=self.kind,
                             target_id=app.id, target=self._label(app), detail=detail)
-            return app
+            return self.view.of(app)
 
     def sync(self, actor: Actor, app_id: int) -> ReviewStatus:
         """Ask Aliyun for the review result of one in-review application."""
@@ -293,6 +334,7 @@ class _ApplicationService:
 
 class SignatureService(_ApplicationService):
     model = Signature
+    view = SignatureView
     kind = "signature"
     limit_attr = "max_signatures"
 
@@ -306,7 +348,7 @@ class SignatureService(_ApplicationService):
         return name, v.one_of(sign_type, SignType, "sign_type")
 
     def apply(self, user_id: int, name: str, sign_type, source: int = 0,
-              remark: str = "") -> Signature:
+              remark: str = "") -> SignatureView:
         """Portal side: the user applies for a signature."""
         name, sign_type = self.validate(name, sign_type)
         if not isinstance(source, int) or not 0 <= source <= 5:
@@ -322,7 +364,7 @@ class SignatureService(_ApplicationService):
                             remark=remark, applied_at=self.ctx.clock.now())
             s.add(sig)
             s.flush()
-            return sig
+            return SignatureView.of(sig)
 
     def _cloud_create(self, app: Signature) -> str:
         self.cloud.sms().create_sign(app.name, app.sign_type.value, app.source, app.remark)
@@ -341,7 +383,7 @@ class SignatureService(_ApplicationService):
                 raise NotFound("error.signature.not_found_cloud", "name", name=name) from None
             raise cloud_failure(exc) from None
 
-    def assign(self, actor: Actor, user_id: int, name: str, sign_type) -> Signature:
+    def assign(self, actor: Actor, user_id: int, name: str, sign_type) -> SignatureView:
         """分配签名: an Aliyun-approved signature of the same type, usable at once."""
         name, sign_type = self.validate(name, sign_type)
         info = self.lookup(name)
@@ -366,11 +408,12 @@ class SignatureService(_ApplicationService):
             adminlog.record(s, self.ctx, actor, "signature.assign", target_type="user",
                             target_id=user.id, target=user.account,
                             detail={"signature": name, "type": sign_type.value})
-            return sig
+            return SignatureView.of(sig)
 
 
 class TemplateService(_ApplicationService):
     model = Template
+    view = TemplateView
     kind = "template"
 
     def _in_use(self, s: Session, app) -> int:
@@ -386,7 +429,7 @@ class TemplateService(_ApplicationService):
         return f"{app.name} {app.code}".strip()
 
     def apply(self, user_id: int, name: str, sms_type, content: str,
-              remark: str = "") -> Template:
+              remark: str = "") -> TemplateView:
         """Portal side: the user applies for a template."""
         name = v.text(name, "name", max_len=30)
         sms_type = v.one_of(sms_type, SmsType, "sms_type")
@@ -401,7 +444,7 @@ class TemplateService(_ApplicationService):
                            content=content, remark=remark, applied_at=self.ctx.clock.now())
             s.add(tpl)
             s.flush()
-            return tpl
+            return TemplateView.of(tpl)
 
     def _cloud_create(self, app: Template) -> str:
         return self.cloud.sms().create_template(app.name, app.sms_type.value, app.content,
@@ -420,7 +463,7 @@ class TemplateService(_ApplicationService):
                 raise NotFound("error.template.not_found_cloud", "code", code=code) from None
             raise cloud_failure(exc) from None
 
-    def assign(self, actor: Actor, user_id: int, code: str) -> Template:
+    def assign(self, actor: Actor, user_id: int, code: str) -> TemplateView:
         """分配模板: an Aliyun-approved template by CODE, usable at once."""
         info = self.lookup(code)
         if info.status != APPROVED:
@@ -445,7 +488,7 @@ class TemplateService(_ApplicationService):
                             target_id=user.id, target=user.account,
                             detail={"template": info.code, "name": info.name,
                                     "type": info.template_type})
-            return tpl
+            return TemplateView.of(tpl)
 
 
 def _is_not_found(exc) -> bool:

@@ -18,6 +18,7 @@ from smsconsole.services.settings import (
     SiteInput,
     get_int_setting,
 )
+from smsconsole.services.views import Plain
 from smsconsole.store.models import Admin, LoginLock, SystemAuthorization
 
 LOCKOUT_ATTEMPTS = "lockout_attempts"
@@ -34,6 +35,31 @@ def _dummy_hash() -> str:
     if not _DUMMY:
         _DUMMY.append(hash_password("no-such-admin-dummy-password"))
     return _DUMMY[0]
+
+
+@dataclass(frozen=True)
+class AdminView(Plain):
+    """The administrator, as ``setup`` and ``admin`` return it (no password hash)."""
+
+    id: int
+    name: str
+    email: str
+    phone: str
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuthorizationView(Plain):
+    """系统授权, as ``authorization`` returns it."""
+
+    id: int
+    name: str
+    company: str
+    email: str
+    phone: str
+    purchase_order_no: str
+    created_at: datetime
 
 
 @dataclass
@@ -93,7 +119,7 @@ class AuthService:
         return AdminInput(password=data.password, password_confirm=data.password_confirm,
                           login=login)
 
-    def setup(self, data: SetupInput) -> Admin:
+    def setup(self, data: SetupInput) -> AdminView:
         """The whole wizard in one transaction: nothing is saved unless all of it is valid."""
         auth = self.validate_authorization(data.authorization)
         admin_in = self.validate_admin(auth, data.admin)
@@ -116,8 +142,9 @@ class AuthService:
             adminlog.record(s, self.ctx, actor, "system.setup", target_type="admin",
                             target_id=admin.id, target=auth.email,
                             detail={"company": auth.company, "sandbox": access.sandbox})
+            view = AdminView.of(admin)
         self.ctx.cloud.invalidate()  # the first AK row: adapters built afresh
-        return admin
+        return view
 
     # --- login / logout ---------------------------------------------------------------
 
@@ -218,10 +245,12 @@ class AuthService:
             adminlog.record(s, self.ctx, actor, "auth.logout", target_type="admin",
                             target_id=actor.admin_id, target=actor.name)
 
-    def admin(self, admin_id: int) -> Admin | None:
+    def admin(self, admin_id: int) -> AdminView | None:
         with self.ctx.store.read() as s:
-            return s.get(Admin, admin_id)
+            admin = s.get(Admin, admin_id)
+            return AdminView.of(admin) if admin else None
 
-    def authorization(self) -> SystemAuthorization | None:
+    def authorization(self) -> AuthorizationView | None:
         with self.ctx.store.read() as s:
-            return s.scalar(select(SystemAuthorization).limit(1))
+            row = s.scalar(select(SystemAuthorization).limit(1))
+            return AuthorizationView.of(row) if row else None

@@ -15,6 +15,7 @@ from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.services.users import get_user
+from smsconsole.services.views import Plain
 from smsconsole.store.models import (
     Holding,
     HoldingSource,
@@ -23,6 +24,27 @@ from smsconsole.store.models import (
     SmsType,
     User,
 )
+
+
+@dataclass(frozen=True)
+class HoldingView(Plain):
+    """One holding, as ``allocate`` and ``set_status`` return it."""
+
+    id: int
+    user_id: int
+    sms_type: SmsType
+    total: int
+    used: int
+    expires_at: datetime
+    status: HoldingStatus
+    source: HoldingSource
+    order_id: int | None
+    admin_id: int | None
+    allocated_at: datetime
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.used
 
 
 @dataclass(frozen=True)
@@ -94,7 +116,7 @@ class HoldingService:
         self.ctx = ctx
 
     def allocate(self, actor: Actor, user_id: int, count, expires_on: date | str,
-                 sms_type) -> Holding:
+                 sms_type) -> HoldingView:
         """分配短信包: a trial or offline purchase, valid through ``expires_on``."""
         count = v.positive_int(count, "count", maximum=100_000_000)
         sms_type = v.one_of(sms_type, SmsType, "sms_type")
@@ -122,7 +144,7 @@ class HoldingService:
                             target_id=user.id, target=user.account,
                             detail={"holding": holding.id, "type": sms_type.value,
                                     "count": count, "expires_on": expires_on.isoformat()})
-            return holding
+            return HoldingView.of(holding)
 
     def for_user(self, user_id: int) -> list[HoldingRow]:
         """分配记录: all the user's holdings, newest first."""
@@ -139,7 +161,7 @@ class HoldingService:
                 raise NotFound("error.holding.not_found", id=holding_id)
             return HoldingRow(*row)
 
-    def set_status(self, actor: Actor, holding_id: int, status) -> Holding:
+    def set_status(self, actor: Actor, holding_id: int, status) -> HoldingView:
         """正常 / 失效 / 冻结. Invalid and frozen holdings are never charged."""
         status = v.one_of(status, HoldingStatus, "status")
         with self.ctx.store.session() as s:
@@ -154,7 +176,7 @@ class HoldingService:
             adminlog.record(s, self.ctx, actor, "holding.status", target_type="holding",
                             target_id=holding.id, target=f"{user.account} #{holding.id}",
                             detail={"status": [old.value, status.value]})
-            return holding
+            return HoldingView.of(holding)
 
     @staticmethod
     def check_finance_filter(flt: FinanceFilter) -> FinanceFilter:

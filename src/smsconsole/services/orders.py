@@ -26,6 +26,7 @@ from smsconsole.services.errors import CloudFailure, Conflict, Invalid, NotFound
 from smsconsole.services.holdings import add_holding, expiry_from_date
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.services.users import get_user
+from smsconsole.services.views import Plain
 from smsconsole.store.models import (
     HoldingSource,
     Order,
@@ -33,6 +34,7 @@ from smsconsole.store.models import (
     OrderPriceChange,
     OrderStatus,
     PackageProduct,
+    SmsType,
     User,
 )
 
@@ -47,6 +49,50 @@ class OrderFilter:
     status: OrderStatus | None = None
     user_id: int | None = None
     user_search: str = ""
+
+
+@dataclass(frozen=True)
+class OrderView(Plain):
+    """One order, as ``create``, ``get``, ``change_price`` and ``void`` return it."""
+
+    id: int
+    order_no: str
+    user_id: int
+    package_id: int
+    package_name: str
+    sms_type: SmsType
+    count: int
+    validity_days: int
+    amount_fen: int
+    list_amount_fen: int
+    status: OrderStatus
+    created_at: datetime
+    paid_at: datetime | None
+    trade_no: str
+
+
+@dataclass(frozen=True)
+class PriceChangeView(Plain):
+    """One 改价 of an order (``price_changes``)."""
+
+    id: int
+    order_id: int
+    old_amount_fen: int
+    new_amount_fen: int
+    admin_id: int | None
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentView(Plain):
+    """How an order was confirmed paid (``payment``): via notify | check | return."""
+
+    order_id: int
+    via: str
+    confirmed_at: datetime
+    trade_no: str
+    notify_id: str
 
 
 @dataclass(frozen=True)
@@ -91,7 +137,7 @@ class OrderService:
 
     # --- portal side ----------------------------------------------------------------
 
-    def create(self, user_id: int, package_id: int) -> Order:
+    def create(self, user_id: int, package_id: int) -> OrderView:
         """A user orders a package on sale at its current price."""
         with self.ctx.store.session() as s:
             user = get_user(s, user_id)
@@ -110,7 +156,7 @@ class OrderService:
             s.flush()
             # Readable, unique and sortable: the platform day and the row id.
             order.order_no = f"{now.astimezone(self.ctx.clock.tz):%Y%m%d}{order.id:08d}"
-            return order
+            return OrderView.of(order)
 
     def pay_url(self, order_id: int, return_url: str = "") -> str:
         """The Alipay page-pay URL the portal sends the buyer to."""
@@ -199,12 +245,12 @@ class OrderService:
 
     # --- admin side -----------------------------------------------------------------
 
-    def get(self, order_id: int) -> Order:
+    def get(self, order_id: int) -> OrderView:
         with self.ctx.store.read() as s:
             order = s.get(Order, order_id)
             if order is None:
                 raise NotFound("error.order.not_found", order_no=order_id)
-            return order
+            return OrderView.of(order)
 
     def row(self, order_id: int) -> OrderRow:
         with self.ctx.store.read() as s:
@@ -213,21 +259,22 @@ class OrderService:
                 raise NotFound("error.order.not_found", order_no=order_id)
             return OrderRow(*r)
 
-    def payment(self, order_id: int) -> OrderPayment | None:
+    def payment(self, order_id: int) -> PaymentView | None:
         """How and when the order was confirmed paid (None: unpaid, or paid before this
         was recorded)."""
         with self.ctx.store.read() as s:
-            return s.get(OrderPayment, order_id)
+            row = s.get(OrderPayment, order_id)
+            return PaymentView.of(row) if row else None
 
-    def detail(self, order_id: int) -> tuple[list[OrderPriceChange], OrderPayment | None]:
+    def detail(self, order_id: int) -> tuple[list[PriceChangeView], PaymentView | None]:
         """What the order detail shows beyond the row: price changes and confirmation."""
         return self.price_changes(order_id), self.payment(order_id)
 
-    def price_changes(self, order_id: int) -> list[OrderPriceChange]:
+    def price_changes(self, order_id: int) -> list[PriceChangeView]:
         with self.ctx.store.read() as s:
-            return list(s.scalars(select(OrderPriceChange)
-                                  .where(OrderPriceChange.order_id == order_id)
-                                  .order_by(OrderPriceChange.id)))
+            return [PriceChangeView.of(c) for c in s.scalars(
+                select(OrderPriceChange).where(OrderPriceChange.order_id == order_id)
+                .order_by(OrderPriceChange.id))]
 
     @staticmethod
     def check_filter(flt: OrderFilter) -> OrderFilter:
@@ -280,7 +327,7 @@ class OrderService:
                 return
             cursor = page.last
 
-    def change_price(self, actor: Actor, order_id: int, new_price, reason: str = "") -> Order:
+    def change_price(self, actor: Actor, order_id: int, new_price, reason: str = "") -> OrderView:
         """改价: only an unpaid order; old and new price go to the admin log."""
         checked = v.every(price=lambda: v.money_fen(new_price, "price"),
                           reason=lambda: v.text(reason, "reason", max_len=256, required=False))
@@ -302,9 +349,9 @@ class OrderService:
                             target_id=order.id, target=order.order_no,
                             detail={"amount_yuan": [v.yuan(old), v.yuan(new_fen)],
                                     "reason": reason})
-            return order
+            return OrderView.of(order)
 
-    def void(self, actor: Actor, order_id: int) -> Order:
+    def void(self, actor: Actor, order_id: int) -> OrderView:
         """作废 an unpaid order."""
         with self.ctx.store.session() as s:
             order = s.scalar(select(Order).where(Order.id == order_id).with_for_update())
@@ -317,7 +364,7 @@ class OrderService:
             adminlog.record(s, self.ctx, actor, "order.void", target_type="order",
                             target_id=order.id, target=order.order_no,
                             detail={"status": ["unpaid", "void"]})
-            return order
+            return OrderView.of(order)
 
     def _purge_where(self):
         cutoff = self.ctx.clock.now() - timedelta(days=PURGE_AFTER_DAYS)

@@ -10,6 +10,7 @@ from smsconsole.services import adminlog
 from smsconsole.services import validation as v
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound
+from smsconsole.services.views import Plain
 from smsconsole.store.models import Order, PackageProduct, SmsType
 
 
@@ -23,6 +24,25 @@ class PackageInput:
     price: int | str = 0  # fen (int) or yuan text ("400.00")
     recommended: bool = False
     on_sale: bool = True
+
+
+@dataclass(frozen=True)
+class PackageView(Plain):
+    """One package product, as ``list``, ``on_sale``, ``get``, ``create`` and ``update``
+    return it."""
+
+    id: int
+    name: str
+    sms_type: SmsType
+    message_count: int
+    unit_price_fen: int
+    validity_days: int
+    price_fen: int
+    recommended: bool
+    on_sale: bool
+    retired: bool
+    created_at: object
+    updated_at: object
 
 
 def _recommended(data: PackageInput) -> bool:
@@ -50,7 +70,7 @@ class PackageService:
             on_sale=lambda: bool(data.on_sale),
         )
 
-    def list(self, include_retired: bool = False, search: str = "") -> list[PackageProduct]:
+    def list(self, include_retired: bool = False, search: str = "") -> list[PackageView]:
         stmt = select(PackageProduct).order_by(PackageProduct.id.desc())
         if not include_retired:
             stmt = stmt.where(PackageProduct.retired.is_(False))
@@ -58,24 +78,24 @@ class PackageService:
         if term:
             stmt = stmt.where(PackageProduct.name.ilike(v.like_contains(term), escape="\\"))
         with self.ctx.store.read() as s:
-            return list(s.scalars(stmt))
+            return [PackageView.of(p) for p in s.scalars(stmt)]
 
-    def on_sale(self) -> list[PackageProduct]:
+    def on_sale(self) -> list[PackageView]:
         """What the portal offers."""
         stmt = (select(PackageProduct)
                 .where(PackageProduct.on_sale.is_(True), PackageProduct.retired.is_(False))
                 .order_by(PackageProduct.recommended.desc(), PackageProduct.price_fen))
         with self.ctx.store.read() as s:
-            return list(s.scalars(stmt))
+            return [PackageView.of(p) for p in s.scalars(stmt)]
 
-    def get(self, package_id: int) -> PackageProduct:
+    def get(self, package_id: int) -> PackageView:
         with self.ctx.store.read() as s:
             pkg = s.get(PackageProduct, package_id)
             if pkg is None:
                 raise NotFound("error.package.not_found", id=package_id)
-            return pkg
+            return PackageView.of(pkg)
 
-    def create(self, actor: Actor, data: PackageInput) -> PackageProduct:
+    def create(self, actor: Actor, data: PackageInput) -> PackageView:
         fields = self.validate(data)
         now = self.ctx.clock.now()
         with self.ctx.store.session() as s:
@@ -85,9 +105,9 @@ class PackageService:
             adminlog.record(s, self.ctx, actor, "package.create", target_type="package",
                             target_id=pkg.id, target=pkg.name,
                             detail=adminlog.changes({}, fields))
-            return pkg
+            return PackageView.of(pkg)
 
-    def update(self, actor: Actor, package_id: int, data: PackageInput) -> PackageProduct:
+    def update(self, actor: Actor, package_id: int, data: PackageInput) -> PackageView:
         fields = self.validate(data)
         with self.ctx.store.session() as s:
             pkg = s.get(PackageProduct, package_id)
@@ -103,7 +123,7 @@ class PackageService:
             if diff:
                 adminlog.record(s, self.ctx, actor, "package.update", target_type="package",
                                 target_id=pkg.id, target=pkg.name, detail=diff)
-            return pkg
+            return PackageView.of(pkg)
 
     def delete(self, actor: Actor, package_id: int) -> str:
         """Erase a product never ordered; retire (hide, keep) one that has orders.

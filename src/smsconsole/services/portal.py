@@ -5,30 +5,57 @@ exactly like one that does not exist.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
 from smsconsole.services import validation as v
 from smsconsole.services.accounts import AccountService
-from smsconsole.services.applications import SignatureService, TemplateService
+from smsconsole.services.applications import (
+    SignatureService,
+    SignatureView,
+    TemplateService,
+    TemplateView,
+)
 from smsconsole.services.codes import CodeService
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound
-from smsconsole.services.orders import OrderService
+from smsconsole.services.orders import OrderService, OrderView
 from smsconsole.services.packages import PackageService
 from smsconsole.services.settings import SettingsService
 from smsconsole.services.stats import StatsFilter, StatsService
 from smsconsole.services.users import get_user, remaining_by_user
 from smsconsole.store.models import (
+    DeliveryStatus,
     Order,
     ReviewStatus,
     SendRecord,
     SendTask,
     Signature,
+    SmsType,
 )
 
 PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class PortalRecord:
+    """One send record as its customer sees it (``records``): ``biz_id`` is the one the
+    customer was answered."""
+
+    id: int
+    biz_id: str | None
+    phone: str
+    sign_name: str
+    template_code: str
+    sms_type: SmsType
+    status: DeliveryStatus
+    err_code: str
+    err_msg: str
+    segments: int
+    send_time: datetime
+    report_time: datetime | None
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
@@ -75,23 +102,24 @@ class Portal:
 
     # --- orders -------------------------------------------------------------------------
 
-    def create_order(self, user_id: int, package_id: int, return_url: str = "") -> tuple[Order, str]:
+    def create_order(self, user_id: int, package_id: int, return_url: str = "") -> tuple[OrderView, str]:
         order = self.orders.create(user_id, package_id)
         return order, self.orders.pay_url(order.id, return_url)
 
-    def order(self, user_id: int, order_no: str) -> Order:
+    def order(self, user_id: int, order_no: str) -> OrderView:
         with self.ctx.store.read() as s:
             order = s.scalar(select(Order).where(Order.order_no == order_no,
                                                  Order.user_id == user_id))
             if order is None:
                 raise NotFound("error.order.not_found", order_no=order_no[:32])
-            return order
+            return OrderView.of(order)
 
-    def order_list(self, user_id: int, limit: int = 50) -> list[Order]:
+    def order_list(self, user_id: int, limit: int = 50) -> list[OrderView]:
         with self.ctx.store.read() as s:
-            return list(s.scalars(select(Order).where(Order.user_id == user_id)
-                                  .order_by(Order.created_at.desc(), Order.id.desc())
-                                  .limit(min(limit, PAGE_MAX))))
+            return [OrderView.of(o) for o in s.scalars(
+                select(Order).where(Order.user_id == user_id)
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .limit(min(limit, PAGE_MAX)))]
 
     # --- signatures and templates ---------------------------------------------------------
 
@@ -103,10 +131,12 @@ class Portal:
                 raise NotFound(f"error.{kind}.not_found", id=app_id)
             return app
 
-    def applications(self, model, user_id: int) -> list:
+    def applications(self, model, user_id: int) -> list[SignatureView] | list[TemplateView]:
+        view = SignatureView if model is Signature else TemplateView
         with self.ctx.store.read() as s:
-            return list(s.scalars(select(model).where(model.user_id == user_id)
-                                  .order_by(model.applied_at.desc(), model.id.desc())))
+            return [view.of(a) for a in s.scalars(
+                select(model).where(model.user_id == user_id)
+                .order_by(model.applied_at.desc(), model.id.desc()))]
 
     def delete_application(self, model, user_id: int, app_id: int) -> None:
         """A customer withdraws a pending or rejected application (approved ones may carry
@@ -124,7 +154,7 @@ class Portal:
 
     def records(self, user_id: int, biz_id: str = "", phone: str = "",
                 first: date | None = None, last: date | None = None,
-                limit: int = 50) -> list[SendRecord]:
+                limit: int = 50) -> list[PortalRecord]:
         first, last = _day(first, "from"), _day(last, "to")
         v.date_order(first, last, "to")
         # A record's BizId is the one its customer was answered (SendTask.biz_id: held,
@@ -144,10 +174,10 @@ class Portal:
         with self.ctx.store.read() as s:
             rows = s.execute(stmt.order_by(SendRecord.send_time.desc(), SendRecord.id.desc())
                              .limit(min(limit, PAGE_MAX))).all()
-            s.expunge_all()
-        for rec, answered in rows:
-            rec.biz_id = answered or rec.biz_id  # detached: never written back
-        return [rec for rec, _ in rows]
+            return [PortalRecord(r.id, answered or r.biz_id, r.phone, r.sign_name,
+                                 r.template_code, r.sms_type, r.status, r.err_code, r.err_msg,
+                                 r.segments, r.send_time, r.report_time)
+                    for r, answered in rows]
 
     def daily(self, user_id: int, first: date | None, last: date | None):
         first, last = _day(first, "from"), _day(last, "to")

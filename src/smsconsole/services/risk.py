@@ -42,6 +42,7 @@ from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound, Refused
 from smsconsole.services.reports import fail_records
 from smsconsole.services.users import get_user
+from smsconsole.services.views import Plain
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     AppSetting,
@@ -499,6 +500,25 @@ def _held_row(row) -> HeldRow:
 
 
 @dataclass(frozen=True)
+class RiskWordView(Plain):
+    """A blocked word, as ``add_word`` and ``words`` return it."""
+
+    id: int
+    word: str
+    norm: str  # its matching form
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BlacklistView(Plain):
+    """A blacklisted number, as ``add_number`` and ``numbers`` return it."""
+
+    phone: str
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ImportResult:
     added: int
     existing: int
@@ -603,7 +623,7 @@ class RiskService:
             raise Invalid("error.risk.word_empty", "word")
         return word, norm[:64]
 
-    def add_word(self, actor: Actor, raw: str) -> RiskWord:
+    def add_word(self, actor: Actor, raw: str) -> RiskWordView:
         word, norm = self._word(raw)
         with self.ctx.store.session() as s:
             if s.scalar(select(RiskWord.id).where(RiskWord.norm == norm)) is not None:
@@ -614,7 +634,7 @@ class RiskService:
             _bump_words(s)
             adminlog.record(s, self.ctx, actor, "risk.word.add", target_type="risk_word",
                             target_id=row.id, target=word)
-            return row
+            return RiskWordView.of(row)
 
     def remove_word(self, actor: Actor, word_id: int) -> None:
         with self.ctx.store.session() as s:
@@ -626,13 +646,13 @@ class RiskService:
             adminlog.record(s, self.ctx, actor, "risk.word.remove", target_type="risk_word",
                             target_id=word_id, target=row.word)
 
-    def words(self, search: str = "", limit: int = 500) -> list[RiskWord]:
+    def words(self, search: str = "", limit: int = 500) -> list[RiskWordView]:
         with self.ctx.store.read() as s:
             stmt = select(RiskWord).order_by(RiskWord.word, RiskWord.id).limit(limit)
             if search.strip():
                 stmt = stmt.where(RiskWord.norm.like(f"%{normalize_text(search)}%")
                                   | RiskWord.word.like(f"%{search.strip()}%"))
-            return list(s.scalars(stmt))
+            return [RiskWordView.of(w) for w in s.scalars(stmt)]
 
     def import_words(self, actor: Actor, lines: list[str], partial: bool = False) -> ImportResult:
         """One word a line (blank lines and ``#`` comments skipped). Bad lines refuse the
@@ -663,7 +683,7 @@ class RiskService:
 
     # blacklist
 
-    def add_number(self, actor: Actor, raw: str, note: str = "") -> RiskBlacklist:
+    def add_number(self, actor: Actor, raw: str, note: str = "") -> BlacklistView:
         phone = v.mobile(raw, "phone")
         note = v.text(note, "note", max_len=256, required=False)
         with self.ctx.store.session() as s:
@@ -673,7 +693,7 @@ class RiskService:
             s.add(row)
             adminlog.record(s, self.ctx, actor, "risk.blacklist.add", target_type="phone",
                             target_id=phone, target=phone, detail=note or None)
-            return row
+            return BlacklistView.of(row)
 
     def remove_number(self, actor: Actor, raw: str) -> None:
         phone = v.normalize_phone(raw) or str(raw)
@@ -685,13 +705,13 @@ class RiskService:
             adminlog.record(s, self.ctx, actor, "risk.blacklist.remove", target_type="phone",
                             target_id=phone, target=phone)
 
-    def numbers(self, search: str = "", limit: int = 500) -> list[RiskBlacklist]:
+    def numbers(self, search: str = "", limit: int = 500) -> list[BlacklistView]:
         with self.ctx.store.read() as s:
             stmt = select(RiskBlacklist).order_by(RiskBlacklist.phone).limit(limit)
             if search.strip():
                 stmt = stmt.where(RiskBlacklist.phone.like(f"%{search.strip()}%")
                                   | RiskBlacklist.note.like(f"%{search.strip()}%"))
-            return list(s.scalars(stmt))
+            return [BlacklistView.of(b) for b in s.scalars(stmt)]
 
     def import_numbers(self, actor: Actor, lines: list[str], partial: bool = False) -> ImportResult:
         """One number a line, optionally ``,note``. Bad lines refuse the whole file unless

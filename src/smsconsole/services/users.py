@@ -13,6 +13,7 @@ from smsconsole.services.context import Actor, Context
 from smsconsole.services.errors import Conflict, Invalid, NotFound
 from smsconsole.services.paging import Page, keyset_page
 from smsconsole.services.secrets import hash_password
+from smsconsole.services.views import Plain
 from smsconsole.store.models import (
     CustomerAccount,
     Holding,
@@ -68,6 +69,24 @@ class UserMatch:
 
 
 @dataclass(frozen=True)
+class UserView(Plain):
+    """One user, as ``register``, ``get``, ``update``, ``freeze``, ``restore`` and
+    ``search`` return it (no password hash)."""
+
+    id: int
+    account: str
+    name: str
+    company: str
+    phone: str
+    email: str
+    status: UserStatus
+    freeze_reason: str
+    max_signatures: int
+    max_templates: int
+    registered_at: object
+
+
+@dataclass(frozen=True)
 class UserRow:
     id: int
     account: str
@@ -86,6 +105,7 @@ class UserRow:
 
 
 def get_user(s: Session, user_id: int, *, lock: bool = False) -> User:
+    """The ORM row, for other services working inside their own session."""
     stmt = select(User).where(User.id == user_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -117,7 +137,7 @@ class UserService:
 
     # --- portal side ----------------------------------------------------------------
 
-    def register(self, data: Registration, *, password_hash: str | None = None) -> User:
+    def register(self, data: Registration, *, password_hash: str | None = None) -> UserView:
         account = v.text(data.account, "account", min_len=3, max_len=64)
         if not account.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise Invalid("error.user.account_format", "account")
@@ -136,13 +156,13 @@ class UserService:
                         password_hash=password_hash, registered_at=self.ctx.clock.now())
             s.add(user)
             s.flush()
-            return user
+            return UserView.of(user)
 
     # --- admin side -----------------------------------------------------------------
 
-    def get(self, user_id: int) -> User:
+    def get(self, user_id: int) -> UserView:
         with self.ctx.store.read() as s:
-            return get_user(s, user_id)
+            return UserView.of(get_user(s, user_id))
 
     def row(self, user_id: int) -> UserRow:
         with self.ctx.store.read() as s:
@@ -190,11 +210,11 @@ class UserService:
             rows = [self._row(u, rem[u.id], accts.get(u.id)) for u in page.rows]
         return Page(rows, page.first, page.last, page.has_next, page.has_prev)
 
-    def search(self, text: str, limit: int = 20) -> list[User]:
+    def search(self, text: str, limit: int = 20) -> list[UserView]:
         """For user pickers: best matches for a typed text."""
         with self.ctx.store.read() as s:
             stmt = self._filtered(UserFilter(search=text)).order_by(User.account).limit(limit)
-            return list(s.scalars(stmt))
+            return [UserView.of(u) for u in s.scalars(stmt)]
 
     def resolve(self, text: str | None, field: str = "user") -> UserMatch | None:
         """The one user lookup of every filter form: a typed account, name or phone →
@@ -215,7 +235,7 @@ class UserService:
                           accounts=", ".join(u.account for u in found[:5]))
         return UserMatch(found[0].id, found[0].account, found[0].name)
 
-    def update(self, actor: Actor, user_id: int, data: UserUpdate) -> User:
+    def update(self, actor: Actor, user_id: int, data: UserUpdate) -> UserView:
         checks = {
             "name": lambda: v.text(data.name, "name", max_len=64),
             "company": lambda: v.text(data.company, "company", max_len=128, required=False),
@@ -241,9 +261,9 @@ class UserService:
             if diff:
                 adminlog.record(s, self.ctx, actor, "user.update", target_type="user",
                                 target_id=user.id, target=user.account, detail=diff)
-            return user
+            return UserView.of(user)
 
-    def freeze(self, actor: Actor, user_id: int, reason: str) -> User:
+    def freeze(self, actor: Actor, user_id: int, reason: str) -> UserView:
         """冻结账号: the user can log in to the portal but not send; ``reason`` is shown there."""
         reason = v.text(reason, "reason", max_len=256)
         with self.ctx.store.session() as s:
@@ -254,9 +274,9 @@ class UserService:
             adminlog.record(s, self.ctx, actor, "user.freeze", target_type="user",
                             target_id=user.id, target=user.account,
                             detail={"status": ["normal", "frozen"], "reason": reason})
-            return user
+            return UserView.of(user)
 
-    def restore(self, actor: Actor, user_id: int) -> User:
+    def restore(self, actor: Actor, user_id: int) -> UserView:
         """恢复账号."""
         with self.ctx.store.session() as s:
             user = get_user(s, user_id, lock=True)
@@ -267,7 +287,7 @@ class UserService:
             adminlog.record(s, self.ctx, actor, "user.restore", target_type="user",
                             target_id=user.id, target=user.account,
                             detail={"status": ["frozen", "normal"], "reason": [old_reason, ""]})
-            return user
+            return UserView.of(user)
 
     def count(self) -> int:
         with self.ctx.store.read() as s:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from smsconsole.services import validation as v
 from smsconsole.services.accounts import SignUp
+from smsconsole.services.applications import SignatureView, TemplateView
+from smsconsole.services.orders import OrderView
 from smsconsole.services.portal import Portal
-from smsconsole.store.models import Order, Signature, Template
+from smsconsole.store.models import Signature, Template
 
 from . import schemas as m
 from .deps import client_ip, current_user, portal
@@ -19,18 +21,18 @@ router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 MAX_ID = 2**31 - 1
 
 
-def _order(o: Order) -> dict:
+def _order(o: OrderView) -> dict:
     return dict(order_no=o.order_no, package_id=o.package_id, package_name=o.package_name,
                 type=o.sms_type.value, count=o.count, amount_yuan=v.yuan(o.amount_fen),
                 status=o.status.value, created_at=o.created_at, paid_at=o.paid_at)
 
 
-def _sig(x: Signature) -> dict:
+def _sig(x: SignatureView) -> dict:
     return dict(id=x.id, name=x.name, type=x.sign_type.value, status=x.status.value,
                 reason=x.reason, applied_at=x.applied_at)
 
 
-def _tpl(x: Template) -> dict:
+def _tpl(x: TemplateView) -> dict:
     return dict(id=x.id, name=x.name, code=x.code, type=x.sms_type.value, content=x.content,
                 status=x.status.value, reason=x.reason, applied_at=x.applied_at)
 

@@ -1,7 +1,7 @@
 """``FormDialog``: a modal form whose submit runs in a thread and whose errors land next
 to the field at fault. Nothing closes until ``submit`` succeeds::
 
-    def save(values: dict) -> User:
+    def save(values: dict) -> UserView:
         return services.users.update(actor, user.id, UserUpdate(**values))
 
     self.app.push_screen(

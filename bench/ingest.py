@@ -243,10 +243,10 @@ def bench_e2e(n: int, workdir: Path) -> tuple[float, int]:
     try:
         admin = svc.auth.setup(SetupInput(
             AuthorizationInput("Bench", "Bench Co", "bench@example.com", "13800138000"),
-            AdminInput("Bench1234", "Bench1234"), AccessInput(sandbox=True),
+            AdminInput("Bench2026secret", "Bench2026secret"), AccessInput(sandbox=True),
             SiteInput(company="Bench Co")))
         actor = Actor(admin.id, admin.name)
-        user = svc.users.register(Registration("bench", "Bench", "13900139000", "Bench1234"))
+        user = svc.users.register(Registration("bench", "Bench", "13900139000", "Bench2026secret"))
         sms = svc.cloud.sms()
         sign = next(s for s in sms.list_signs() if s.sign_type == "general")
         tpl = next(t for t in sms.list_templates() if t.template_type == "notification")

@@ -51,10 +51,10 @@ def setup(url: str, workdir: Path):
     svc.ctx.extra["sandbox_endpoints"] = box.endpoints
     admin = svc.auth.setup(SetupInput(
         AuthorizationInput("Bench", "Bench Co", "bench@example.com", "13800138000"),
-        AdminInput("Bench1234", "Bench1234"), AccessInput(sandbox=True),
+        AdminInput("Bench2026secret", "Bench2026secret"), AccessInput(sandbox=True),
         SiteInput(company="Bench Co")))
     actor = Actor(admin.id, admin.name)
-    user = svc.users.register(Registration("bench", "Bench", "13900139000", "Bench1234"))
+    user = svc.users.register(Registration("bench", "Bench", "13900139000", "Bench2026secret"))
     sms = svc.cloud.sms()
     signs = sms.list_signs()
     general = next(s for s in signs if s.sign_type == "general")

@@ -398,7 +398,7 @@ def seed_pending(env: Env, n: int, tag: str) -> list[tuple[str, str, str]]:
     with svc.store.read() as s:
         uid = s.scalar(select(User.id).where(User.account == BENCH_ACCOUNT))
     if uid is None:
-        uid = svc.users.register(Registration(BENCH_ACCOUNT, "Bench", "19999999999", "Bench1234")).id
+        uid = svc.users.register(Registration(BENCH_ACCOUNT, "Bench", "19999999999", "Bench2026secret")).id
     now = clock.now()
     with svc.store.session() as s:
         # the template the records name, so the rollup by template name is kept as well

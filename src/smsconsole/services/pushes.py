@@ -72,12 +72,15 @@ def _report_row(rec: SendRecord, out_id: str, biz_id: str | None, now: datetime)
                 payload=json.dumps(_report_item(rec, out_id, biz_id), ensure_ascii=False))
 
 
+_SETTLED = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+
+
 def _settled_select():
     return (select(SendRecord, SendTask.out_id, SendTask.biz_id)
             .join(CustomerGateway, CustomerGateway.user_id == SendRecord.user_id)
             .join(SendTask, SendTask.id == SendRecord.task_id)
             .where(CustomerGateway.report_url != "",
-                   SendRecord.status.in_([DeliveryStatus.DELIVERED, DeliveryStatus.FAILED])))
+                   SendRecord.status.in_(_SETTLED)))
 
 
 def enqueue_records(s: Session, ctx: Context, record_ids: list[int]) -> int:
@@ -99,13 +102,22 @@ def enqueue(s: Session, ctx: Context, reports: list, replies: list) -> int:
     now = ctx.clock.now()
     rows: list[dict] = []
     keys = {(r.biz_id, r.phone) for r in reports}
-    if keys:
+    # Only customers with a report URL get pushes: asked first (a small table), so a batch
+    # of reports for nobody's gateway costs one query. The records are then found by their
+    # (biz_id, phone) index: joined with the gateway and filtered by status in SQL, SQLite
+    # chose the status index and scanned every settled record (apply fell to 226/s at 200k).
+    pushed = set(s.scalars(select(CustomerGateway.user_id)
+                           .where(CustomerGateway.report_url != ""))) if keys else set()
+    if keys and pushed:
         bizs = sorted({b for b, _ in keys})
         for start in range(0, len(bizs), 500):
-            found = s.execute(_settled_select()
-                              .where(SendRecord.biz_id.in_(bizs[start:start + 500]))).all()
+            found = s.execute(
+                select(SendRecord, SendTask.out_id, SendTask.biz_id)
+                .join(SendTask, SendTask.id == SendRecord.task_id)
+                .where(SendRecord.biz_id.in_(bizs[start:start + 500]))).all()
             for rec, out_id, biz in found:
-                if (rec.biz_id, rec.phone) in keys:
+                if (rec.user_id in pushed and rec.status in _SETTLED
+                        and (rec.biz_id, rec.phone) in keys):
                     rows.append(_report_row(rec, out_id, biz, now))
     for rep in replies:
         found = s.execute(

@@ -83,18 +83,24 @@ def services_on(seeded_db, tmp_path: Path, clock, sandbox):
     services.close()
 
 
+def own_sandbox(tmp_path_factory, name: str, config: dict | None = None):
+    """A sandbox of a dataset's own, running for the session (a fresh state, so the codes
+    it gives the dataset do not depend on what other tests did first)."""
+    from smsconsole.cloud.sandbox.server import Sandbox
+
+    box = Sandbox(tmp_path_factory.mktemp(name), config=dict(config or {}))
+    box.start()
+    yield box
+    box.stop()
+
+
 # The admin pages' dataset, on a sandbox of its own: the codes the sandbox gives the
 # seed's templates (SMS_2000000nn, shown in tests and snapshots) must not depend on what
 # other tests applied to a shared sandbox first (a run failed on SMS_200000003).
 
 @pytest.fixture(scope="session")
 def admin_sandbox(tmp_path_factory):
-    from smsconsole.cloud.sandbox.server import Sandbox
-
-    box = Sandbox(tmp_path_factory.mktemp("admin-cloud"))
-    box.start()
-    yield box
-    box.stop()
+    yield from own_sandbox(tmp_path_factory, "admin-cloud")
 
 
 @pytest.fixture(scope="session")
@@ -119,12 +125,7 @@ def admin_services(admin_seed, tmp_path, clock, admin_sandbox):
 
 @pytest.fixture(scope="session")
 def pages_sandbox(tmp_path_factory):
-    from smsconsole.cloud.sandbox.server import Sandbox
-
-    box = Sandbox(tmp_path_factory.mktemp("pages-cloud"), config=dict(traffic.SANDBOX_CONFIG))
-    box.start()
-    yield box
-    box.stop()
+    yield from own_sandbox(tmp_path_factory, "pages-cloud", traffic.SANDBOX_CONFIG)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -25,10 +26,10 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.theme import ThemeProvider
 
-from smsconsole.commands import ConsoleCommands
 from smsconsole.i18n import get_lang, set_lang, t
 from smsconsole.screens import HOME, LOGOUT_KEY, LOGOUT_LABEL_KEY, MENU
 from smsconsole.screens.login import LoginScreen
+from smsconsole.widgets.first_frame import FirstFrame
 from smsconsole.widgets.keyorder import OrderedKeys
 from smsconsole.widgets.labels import has_text, keybind, language_changed, translate_bindings
 from smsconsole.widgets.palette import ConsolePalette, translated_system_commands
@@ -44,18 +45,35 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+
 # --- the app --------------------------------------------------------------------------------
+
+
+_HERE = Path(__file__).parent
+START_STYLES = ("screens/login.tcss", "screens/wizard.tcss")
+PAGE_STYLES = tuple(sorted(
+    path for path in (str(p.relative_to(_HERE)) for p in (_HERE / "screens").rglob("*.tcss"))
+    if path not in START_STYLES))
+
+
+def _console_commands() -> type:
+    # Not at the top: the palette's provider (and what it imports) loads when the palette
+    # opens (start-up time).
+    from smsconsole.commands import ConsoleCommands
+
+    return ConsoleCommands
 
 
 class SmsConsoleApp(OrderedKeys, App):
     """Built by ``make_app`` (tests) or ``run_console`` (the command)."""
 
-    # The shell's styles, then each page's and dialog's own (screens/**/<module>.tcss,
-    # beside the module it styles); reusable widgets keep theirs in DEFAULT_CSS.
-    CSS_PATH = ["app.tcss", *sorted(str(p.relative_to(Path(__file__).parent))
-                                    for p in (Path(__file__).parent / "screens").rglob("*.tcss"))]
+    # The shell's styles and the two first screens' (screens/**/<module>.tcss, beside the
+    # module it styles); every other page's and dialog's are read once the first screen
+    # is drawn (``load_page_styles``: start-up time). Reusable widgets keep theirs in
+    # DEFAULT_CSS.
+    CSS_PATH = ["app.tcss", *START_STYLES]
     TITLE = "smsconsole"
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {_console_commands}
     BINDINGS = [
         keybind("question_mark,f1", "help", "app.help"),
         keybind("ctrl+l", "toggle_language", "app.language"),
@@ -88,6 +106,8 @@ class SmsConsoleApp(OrderedKeys, App):
         self.actor: Actor | None = None
         self.report_worker: Any = None
         self._waiting: list[Callable[[Services], None]] = []
+        self.first_frame_drawn = False
+        self._early_dashboard: tuple[Any, float] | None = None
         set_lang(config.lang)
         if config.keymap:
             self.set_keymap(config.keymap)
@@ -97,13 +117,37 @@ class SmsConsoleApp(OrderedKeys, App):
     def on_mount(self) -> None:
         translate_bindings(self, deep=False)
         if self.services is not None:
+            self.load_page_styles()
             self._services_up(self.services, self.services.auth.is_set_up())
-            return
-        first = self._first_screen_guess()
-        self.push_screen(first)
-        # Import and open the database once that screen is drawn (a thread importing
-        # SQLAlchemy would otherwise compete with the first paint for the GIL).
-        first.call_after_refresh(self._build_services)
+        else:
+            self.push_screen(self._first_screen_guess())
+
+    def on_ready(self) -> None:
+        # Start-up runs in one of Textual's batches (nothing is drawn until it ends):
+        # registered now, after it, the refresh waited for is the first frame's.
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        """The first screen is on the terminal: tell it, read the other styles and open
+        the database in a thread (a thread importing SQLAlchemy would compete with the
+        first paint for the GIL)."""
+        self.first_frame_drawn = True
+        self.screen.post_message(FirstFrame())
+        self.load_page_styles()
+        if self.services is None:
+            self._build_services()
+
+    def load_page_styles(self) -> None:
+        """Read the pages' and dialogs' styles (``PAGE_STYLES``) if not yet read."""
+        added = False
+        for path in PAGE_STYLES:
+            full = str(_HERE / path)
+            if not self.stylesheet.has_source(full, ""):
+                self.stylesheet.read(full)
+                added = True
+        if added:
+            self.stylesheet.parse()  # the sources read before stay parsed (cached)
+            self.stylesheet.update(self)
 
     def _first_screen_guess(self) -> Screen:
         """Before the database is open: a SQLite file that does not exist yet means the
@@ -129,11 +173,11 @@ class SmsConsoleApp(OrderedKeys, App):
                 return
             self.call_from_thread(self._services_up, services, set_up)
             if set_up:
-                # Warm the dashboard's queries while the admin types the password: home
-                # then draws sooner after login.
+                # Read the dashboard while the admin types the password: home draws
+                # with these numbers at once after login (``take_early_dashboard``).
                 try:
-                    services.stats.dashboard()
-                except Exception:  # noqa: BLE001 - only a warm-up
+                    self._early_dashboard = (services.stats.dashboard(), monotonic())
+                except Exception:  # noqa: BLE001 - only a head start
                     log.debug("dashboard warm-up failed", exc_info=True)
 
         self.run_worker(build, thread=True, name="open database", exit_on_error=False)
@@ -165,10 +209,20 @@ class SmsConsoleApp(OrderedKeys, App):
             callback(services)
 
     def _replace(self, screen: Screen) -> None:
+        """A new base screen (login, wizard, shell) in place of the current one."""
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    def take_early_dashboard(self) -> tuple[Any, float] | None:
+        """The dashboard read while the login was typed, and its age in seconds; once
+        (home's first draw), and only in this session's first minute."""
+        early, self._early_dashboard = self._early_dashboard, None
+        if early is None or self.actor is None:
+            return None
+        age = monotonic() - early[1]
+        return (early[0], age) if age < 60 else None
 
     def when_ready(self, callback: Callable[[Services], None]) -> None:
         """``callback(services)`` now, or as soon as the database is open."""
@@ -189,6 +243,7 @@ class SmsConsoleApp(OrderedKeys, App):
         from smsconsole.shell import MainScreen
 
         self.actor = actor
+        self.load_page_styles()  # read by now unless the login was very quick
         self._replace(MainScreen(self.services, actor))  # type: ignore[arg-type]
         self._start_report_worker()
 
@@ -333,6 +388,7 @@ class SmsConsoleApp(OrderedKeys, App):
 
         if isinstance(self.screen, ModalScreen):
             return
+        self.load_page_styles()
         self.push_screen(KeysDialog(self._key_sections()))
 
     def _key_sections(self) -> list:

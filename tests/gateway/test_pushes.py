@@ -10,17 +10,19 @@ import signal
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 from alibabacloud_dysmsapi20170525 import models as m
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from smsconsole.cloud.sandbox import client as sbc
+from smsconsole.services import pushes
 from smsconsole.services.pushes import Pusher
 from smsconsole.services.worker import ReportWorker
-from smsconsole.store.models import PushItem, PushStatus, SmsType
+from smsconsole.store.models import CustomerGateway, PushItem, PushStatus, SmsType
 from tests import factories as f
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import TEST_SECRET_KEY, fresh_sqlite, make_services
 from tests.gateway.conftest import make_customer, sdk
 from tests.gateway.receiver import Receiver
 
@@ -154,3 +156,44 @@ def test_enqueued_in_the_same_transaction_as_the_report(gsvc, gateway, box, rece
         by_user = dict(s.execute(select(PushItem.user_id, func.count())
                                  .group_by(PushItem.user_id)).all())
     assert by_user == {c.user_id: 5}
+
+
+def test_report_batch_finds_its_records_by_biz_id_and_phone(tmp_path, sqlite_template, clock):
+    """Queueing the pushes of a batch of reports looks the records up by their (biz_id,
+    phone) index. Joined with the gateway and filtered by status, SQLite chose the status
+    index and scanned every settled record per batch (bench apply fell to 226 reports/s,
+    0.02 of raw, at 200k messages). Checked on the statements ``enqueue`` runs."""
+    svc = make_services(fresh_sqlite(sqlite_template, tmp_path), tmp_path, clock)
+    try:
+        f.set_up(svc)
+        who = f.user(svc)
+        statements: list[tuple[str, object]] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            statements.append((statement, parameters))
+
+        with svc.store.session() as s:
+            s.execute(insert(CustomerGateway).values(
+                user_id=who.id, report_url="http://127.0.0.1:9/r", reply_url="",
+                updated_at=clock.now()))
+        event.listen(svc.store.engine, "before_cursor_execute", seen)
+        try:
+            with svc.store.session() as s:
+                reports = [SimpleNamespace(biz_id=f"900{i}^0", phone=f"1390000{i:04d}")
+                           for i in range(20)]
+                pushes.enqueue(s, svc.ctx, reports, [])
+        finally:
+            event.remove(svc.store.engine, "before_cursor_execute", seen)
+        plans = []
+        with svc.store.engine.connect() as conn:
+            for statement, parameters in statements:
+                if "send_record" in statement and statement.lstrip().upper().startswith("SELECT"):
+                    rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                parameters).all()
+                    plans.append([row[-1] for row in rows])
+        assert plans, statements
+        for plan in plans:
+            record_steps = [step for step in plan if " send_record " in f" {step} "]
+            assert record_steps and all("(biz_id=?" in step for step in record_steps), plan
+    finally:
+        svc.close()

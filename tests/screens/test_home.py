@@ -60,3 +60,28 @@ async def test_home_shows_the_worker_as_soon_as_it_starts(ui_services, monkeypat
         handle = app.report_worker
         if handle is not None:
             handle.stop()
+
+
+async def test_home_draws_the_numbers_read_while_the_login_was_typed(ui_services, monkeypatch):
+    """Start-up reads the dashboard while the admin types (the app's head start): home's
+    first draw shows those numbers, and reads them again only once they are older than
+    the refresh interval (issue 19: enter to home drawn with its numbers)."""
+    import time
+
+    from tests.helpers import build_app
+
+    factories.set_up(ui_services)
+    early = ui_services.stats.dashboard()
+    reads: list[int] = []
+    real = ui_services.stats.dashboard
+    monkeypatch.setattr(ui_services.stats, "dashboard",
+                        lambda *a, **k: reads.append(1) or real(*a, **k))
+    app = build_app(ui_services)
+    app._early_dashboard = (early, time.monotonic())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot)
+        home = app.main_screen.pages["home"]
+        assert home.dashboard is early
+        assert reads == []
+        assert app.take_early_dashboard() is None  # used once

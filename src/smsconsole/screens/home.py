@@ -10,6 +10,7 @@ signature/template list filtered to that status.
 from __future__ import annotations
 
 from datetime import timedelta
+from time import monotonic
 from typing import Any
 
 from rich.cells import cell_len
@@ -118,6 +119,8 @@ class HomePage(MenuPage):
         self.dashboard: Any = None
         self._timer: Timer | None = None
         self._fetching = False
+        self._again = False
+        self._fresh_until = 0.0
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="home-scroll"):
@@ -137,7 +140,16 @@ class HomePage(MenuPage):
                 yield Static("", id="home-expiring")
 
     def on_mount(self) -> None:
+        # The numbers read while the login was typed, if any: drawn at once, and fetched
+        # again only if they are older than the refresh interval.
+        take = getattr(self.app, "take_early_dashboard", None)
+        early = take() if callable(take) else None
+        if early is not None:
+            self.dashboard, age = early
+            self._fresh_until = monotonic() + max(0.0, self.interval - age)
         self._draw()
+        if early is not None:
+            self._report(self.dashboard)
 
     # --- the live loop -------------------------------------------------------------------
 
@@ -146,6 +158,13 @@ class HomePage(MenuPage):
         return float(getattr(self.app, "refresh_seconds", 5.0))
 
     def refresh_data(self) -> None:
+        left = self._fresh_until - monotonic()
+        self._fresh_until = 0.0
+        if left > 0:  # the early numbers are recent: the next look is due later
+            if self._timer is not None:
+                self._timer.stop()
+            self._timer = self.set_timer(left, self._poll)
+            return
         self._poll(force=True)
 
     def _arm(self) -> None:
@@ -155,6 +174,9 @@ class HomePage(MenuPage):
 
     def _poll(self, force: bool = False) -> None:
         if self._fetching:
+            # A forced look (the worker just started, the admin pressed r) must not be
+            # lost to the read under way: it may have begun before the change.
+            self._again = self._again or force
             return
         if not force and (self.modal_open or not self.is_current):
             self._arm()  # paused: look again later
@@ -167,13 +189,22 @@ class HomePage(MenuPage):
         self._fetching = False
         self.dashboard = dashboard
         self._draw()
+        self._report(dashboard)
+        if self._again:
+            self._again = False
+            self._poll(force=True)
+            return
+        self._arm()
+
+    def _report(self, dashboard: Any) -> None:
+        """The status line's worker state follows home's numbers."""
         report = getattr(self.app, "show_worker_status", None)
         if callable(report):
             report(dashboard)
-        self._arm()
 
     def _fetch_failed(self, exc: BaseException) -> None:
         self._fetching = False
+        self._again = False
         self.show_error(exc)
         self._arm()
 

@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, ContentSwitcher, Static
 from smsconsole.i18n import t
 from smsconsole.screens.base import run_in_thread
 from smsconsole.widgets.check_labels import check_label
+from smsconsole.widgets.first_frame import FirstFrame
 from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.form_view import Field, FormView, Section
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
@@ -84,6 +85,16 @@ def _step_fields(step: str) -> list:
     ]
 
 
+def _step_widgets(step: str) -> list:
+    widgets = [Tr(f"wizard.{step}.rule", classes="wizard-rule")]
+    if step == "access":
+        widgets.append(Tr("wizard.access.warning", classes="wizard-warning"))
+    widgets.append(FormView(_step_fields(step), id=f"form-{step}"))
+    if step == "access":
+        widgets.append(Static("", id="check-results"))
+    return widgets
+
+
 class SetupWizard(Screen):
     """Nothing else is reachable until it is done; then the login screen."""
 
@@ -110,14 +121,11 @@ class SetupWizard(Screen):
         yield Tr("wizard.title", id="wizard-title")
         yield Static(self._steps_text(), id="wizard-steps")
         with ContentSwitcher(initial="step-authorization", id="wizard-body"):
-            for step in STEPS:
-                with VerticalScroll(id=f"step-{step}", classes="wizard-step"):
-                    yield Tr(f"wizard.{step}.rule", classes="wizard-rule")
-                    if step == "access":
-                        yield Tr("wizard.access.warning", classes="wizard-warning")
-                    yield FormView(_step_fields(step), id=f"form-{step}")
-                    if step == "access":
-                        yield Static("", id="check-results")
+            # The first step now; the others are filled once it is drawn (start-up time).
+            yield VerticalScroll(*_step_widgets(STEPS[0]), id=f"step-{STEPS[0]}",
+                                 classes="wizard-step")
+            for step in STEPS[1:]:
+                yield VerticalScroll(id=f"step-{step}", classes="wizard-step")
         yield Static("", id="wizard-message")
         with Horizontal(id="wizard-buttons"):
             yield Button(t("wizard.back"), id="wizard-back", compact=True)
@@ -128,6 +136,16 @@ class SetupWizard(Screen):
     def on_mount(self) -> None:
         translate_bindings(self)
         self._show_step(0)
+        if self.app.first_frame_drawn:  # type: ignore[attr-defined]
+            self.call_after_refresh(self._fill_steps)
+
+    def on_first_frame(self, _message: FirstFrame) -> None:
+        self._fill_steps()
+
+    def _fill_steps(self) -> None:
+        """The other steps, once the first is drawn (start-up time)."""
+        for step in STEPS[1:]:
+            self.query_one(f"#step-{step}", VerticalScroll).mount_all(_step_widgets(step))
 
     def form(self, step: str | int | None = None) -> FormView:
         name = STEPS[self.step if step is None else step] if not isinstance(step, str) else step

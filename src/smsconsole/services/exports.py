@@ -133,9 +133,15 @@ def xlsx_text(value: str) -> str:
 
 
 class _Memo(dict):
-    """``csv_safe`` once per distinct value (a column of few values, many rows)."""
+    """``csv_safe`` once per distinct value (a column of few values, many rows). Bounded:
+    a column of many values (BizIds: one per call) would otherwise keep them all, and an
+    export's memory would grow with its rows (~25 MiB per million records)."""
+
+    LIMIT = 4096
 
     def __missing__(self, key):
+        if len(self) >= self.LIMIT:
+            self.clear()
         value = self[key] = csv_safe(key)
         return value
 

@@ -124,6 +124,31 @@ class Floor(App):
 Floor().run()
 """
 FLOOR_NEEDLE = "FLOOR-READY"
+# The floor of a form the wizard's first step's size: a title, five labelled Inputs with a
+# line of help each, a row of three buttons and Textual's footer (the first launch draws
+# that much; the bare floor above has one Input).
+FLOOR_FORM_APP = """
+from textual.app import App
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Static
+class Form(App):
+    BINDINGS = [("ctrl+n", "next", "Next"), ("ctrl+b", "back", "Back")]
+    def compose(self):
+        yield Label("FORM-READY")
+        with VerticalScroll():
+            for i in range(5):
+                with Horizontal(classes="line"):
+                    yield Label(f"Field {i}")
+                    yield Input(compact=True)
+                yield Static(f"What field {i} is for.")
+        with Horizontal(classes="buttons"):
+            for name in ("Back", "Test", "Next"):
+                yield Button(name, compact=True)
+        yield Footer()
+    CSS = ".line { height: 1; } .buttons { height: 1; }"
+Form().run()
+"""
+FLOOR_FORM_NEEDLE = "FORM-READY"
 LOGIN_NEEDLE = "Email or phone"
 # Home with its numbers: the worker line is "loading" until the dashboard arrived (the
 # header's "Admin:" is drawn before any data).
@@ -148,10 +173,11 @@ def spawn(program: list[str], env: dict[str, str]):
     return Terminal([], env, program=program, inherit_env=False, emulate=False)
 
 
-def floor_seconds() -> float:
-    """Launch to the bare Textual app's Input drawn."""
-    term = spawn([sys.executable, "-c", FLOOR_APP], terminal_env())
+def floor_seconds(form: bool = False) -> float:
+    """Launch to the bare Textual app's Input drawn (``form``: its form drawn)."""
+    app, needle = (FLOOR_FORM_APP, FLOOR_FORM_NEEDLE) if form else (FLOOR_APP, FLOOR_NEEDLE)
+    term = spawn([sys.executable, "-c", app], terminal_env())
     try:
-        return term.seconds_to(FLOOR_NEEDLE, timeout=30)
+        return term.seconds_to(needle, timeout=30)
     finally:
         term.quit()

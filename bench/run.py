@@ -338,9 +338,7 @@ def bench_stats(env: Env) -> None:
                         "sum(d.total) DESC LIMIT 1")[0]
 
     def load(flt):  # what the statistics screen's worker does
-        if flt.template_name.strip():
-            svc.records.template_codes_named(flt.template_name)
-        rows = svc.stats.daily(first, today, flt)
+        rows, _codes = svc.stats.daily_named(first, today, flt)
         return trend_data(rows)
 
     d0, d1 = (first, today) if raw.pg else (first.isoformat(), today.isoformat())

@@ -30,11 +30,13 @@ from tests.gateway.receiver import Receiver
 
 NOW = dict(grace=timedelta(0), settle_after=timedelta(0))
 PARAM = '{"name":"张三","order":"A1"}'
+READ_TIMEOUT, LATE = 1.5, 3  # the SMS client's read timeout; a late sandbox's delay
 
 
 @pytest.fixture
 def rsvc(db_url, tmp_path, box):
     svc = make_services(db_url, tmp_path, None, box)
+    svc.ctx.cloud.sms_read_timeout = READ_TIMEOUT
     svc.admin = f.configure_sandbox(svc)
     yield svc
     svc.close()
@@ -97,7 +99,7 @@ def test_timed_out_send_answers_ok_then_its_reports_carry_the_biz_id(rsvc, serve
     svc.keys.set_callbacks(svc.admin, c.user_id, receiver.url + "/r", "")
     client = sdk(served.url, c.ak, c.secret)
     phones = f.phones(3, 100)
-    sbc.inject_fault(box.endpoints, "sms", "SendSms", kind="delay", seconds=12)
+    sbc.inject_fault(box.endpoints, "sms", "SendSms", kind="delay", seconds=LATE)
     r = client.send_sms(m.SendSmsRequest(phone_numbers=",".join(phones), sign_name=c.sign_name,
                                          template_code=c.codes[SmsType.NOTIFICATION],
                                          template_param=PARAM, out_id="order-9"))

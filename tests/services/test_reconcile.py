@@ -32,6 +32,11 @@ from tests.services.test_sending import params_for
 NOW = dict(grace=timedelta(0), settle_after=timedelta(0))  # the sender is surely gone
 
 
+# The SMS client gives up after READ_TIMEOUT seconds (10 in production); a "late" sandbox
+# answers after LATE seconds: the outcome of such a call is unknown.
+READ_TIMEOUT, LATE = 1.5, 3
+
+
 @pytest.fixture
 def rsvc(db_url, tmp_path, worker_keys):
     """Services on the real clock (QuerySendDetails asks by the day of the send, which
@@ -40,6 +45,7 @@ def rsvc(db_url, tmp_path, worker_keys):
     box.start()
     box.write_endpoints_file()
     svc = make_services(db_url, tmp_path, None, box)
+    svc.ctx.cloud.sms_read_timeout = READ_TIMEOUT
     svc.admin = f.configure_sandbox(svc)
     yield svc, box, db_url, tmp_path
     svc.close()
@@ -128,12 +134,12 @@ def race_two_reconcilers(svc) -> list:
 
 
 def test_timed_out_send_is_unknown_then_settled_as_sent(rsvc):
-    """The sandbox handles the call after the client's 10 s read timeout: the records
+    """The sandbox handles the call after the client's read timeout: the records
     stay charged (unknown), QuerySendDetails finds them sent, their reports match."""
     svc, box, _, _ = rsvc
     who = sender(svc, svc.admin)
     f.quota(svc, svc.admin, who.user_id, 100)
-    sbc.inject_fault(box.endpoints, "sms", "SendSms", kind="delay", seconds=12)
+    sbc.inject_fault(box.endpoints, "sms", "SendSms", kind="delay", seconds=LATE)
     out = send(svc, who, f.phones(50))
     assert out.status == TaskStatus.UNKNOWN and out.result_code == "Timeout"
     assert by_status(svc) == {DeliveryStatus.UNKNOWN: 50}
@@ -155,7 +161,7 @@ def test_reports_settle_unknown_records_before_the_query(rsvc):
     svc, box, _, _ = rsvc
     who = sender(svc, svc.admin)
     f.quota(svc, svc.admin, who.user_id, 40)
-    sbc.inject_fault(box.endpoints, "sms", "SendSms", kind="delay", seconds=12)
+    sbc.inject_fault(box.endpoints, "sms", "SendSms", kind="delay", seconds=LATE)
     out = send(svc, who, f.phones(20, 500))
     assert out.status == TaskStatus.UNKNOWN
     wait_sandbox(box, 20)

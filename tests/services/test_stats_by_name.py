@@ -55,8 +55,17 @@ def test_statistics_by_template_name_come_from_their_rollup(wsvc, box):
         row = s.get(DailyTemplateName, (tpl.name, today))
         row.total += 5
     assert svc.stats.totals(first, today, flt).total == 125
-    # A filter matching no template's name shows nothing.
+    # A filter matching no template's name shows nothing; % and _ are characters there,
+    # as in every other search (LIKE's wildcards made them match every name).
     assert svc.stats.totals(first, today, StatsFilter(template_name="no such name")).total == 0
+    assert "_" not in tpl.name and "%" not in tpl.name
+    for wildcard in ("_", "%"):
+        assert svc.stats.totals(first, today, StatsFilter(template_name=wildcard)).total == 0
+    # The screen's one read: the same days, and the CODEs the name matches.
+    days, codes = svc.stats.daily_named(first, today, flt)
+    assert [r.total for r in days] == [r.total for r in svc.stats.daily(first, today, flt)]
+    assert codes == sorted(set(svc.records.template_codes_named(flt.template_name)))
+    assert codes
 
 
 def test_the_migration_fills_the_rollup_from_daily_stat(wsvc, box, db_url):

@@ -104,10 +104,8 @@ class StatisticsPage(MenuPage):
 
     def _load(self, first: date, last: date, flt: StatsFilter) -> Loaded:
         """In the worker: the days from the rollups and the chart's series."""
-        codes: tuple[str, ...] = ()
-        if flt.template_name.strip():
-            codes = tuple(self.services.records.template_codes_named(flt.template_name))
-        rows = self.services.stats.daily(first, last, flt)
+        rows, named = self.services.stats.daily_named(first, last, flt)
+        codes = tuple(named)
         own = 0
         if flt.empty:
             own = CodeService(self.services.ctx).sent_count(first, last)

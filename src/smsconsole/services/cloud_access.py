@@ -171,6 +171,9 @@ class CloudProvider:
         self._settings: dict[str, tuple[float, object]] = {}
         # The demo's loopback gateway, for the demo's duration (demo/notifications.py).
         self.notify_override = ""
+        # Seconds an SMS call may take to answer before its outcome is unknown (the
+        # reconciler settles it); tests of that path shorten it.
+        self.sms_read_timeout = 10.0
 
     def invalidate(self) -> None:
         """The stored cloud settings changed: rebuild adapters on next use."""
@@ -216,7 +219,9 @@ class CloudProvider:
         # (the console's login imports the services).
         from smsconsole.cloud.sms import SmsClient
 
-        return self._cached("sms", self.aliyun(), SmsClient)
+        return self._cached("sms", self.aliyun(),
+                            lambda settings: SmsClient(settings,
+                                                       read_timeout=self.sms_read_timeout))
 
     def alipay(self):
         from smsconsole.cloud.payments import AlipayClient  # (start-up time: see sms)

@@ -555,8 +555,8 @@ class RecordService:
         """Template CODEs whose name contains ``name`` (statistics by template name)."""
         with self.ctx.store.read() as s:
             return sorted(set(s.scalars(select(Template.code).where(
-                Template.name.ilike(v.like_contains(v.search(name, "template_name")),
-                                    escape="\\"), Template.code != ""))))
+                v.contains(Template.name, v.search(name, "template_name")),
+                Template.code != ""))))
 
 
 __all__ = ["RecordService", "TaskFilter", "TaskRow", "RecordFilter", "RecordRow",

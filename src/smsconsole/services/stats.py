@@ -130,49 +130,61 @@ class StatsService:
 
     def daily(self, first: date, last: date, flt: StatsFilter = StatsFilter()) -> list[DayRow]:
         """One row per day first..last (inclusive, zeros included), oldest first."""
+        return self.daily_named(first, last, flt)[0]
+
+    def daily_named(self, first: date, last: date,
+                    flt: StatsFilter = StatsFilter()) -> tuple[list[DayRow], list[str]]:
+        """``daily`` and, for a template-name filter, the template CODEs whose name
+        matches (the screen lists them), in one read: the names are looked up once."""
         v.date_order(first, last)
         if (last - first).days >= MAX_DAYS:
             raise Invalid("error.stats.range_too_long", "first", max=MAX_DAYS)
+        name = v.search(flt.template_name, "template_name")
         with self.ctx.store.read() as s:
-            if flt.empty:
-                t = DailyTotal
-                stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)
-                        .where(t.day >= first, t.day <= last))
-            elif flt.name_only:
-                # The names matching, then their rows of the rollup by name: a year of a
-                # few rows a day, however many users' templates carry the name.
-                t = DailyTemplateName
-                names = select(Template.name).where(
-                    Template.name.like(f"%{flt.template_name.strip()}%"), Template.code != "")
-                stmt = (select(t.day, func.sum(t.total), func.sum(t.delivered),
-                               func.sum(t.failed), func.sum(t.segments))
-                        .where(t.template_name.in_(names), t.day >= first, t.day <= last)
-                        .group_by(t.day))
-            elif flt.type_only:
-                t = DailyType
-                stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)
-                        .where(t.day >= first, t.day <= last, t.sms_type == flt.sms_type))
-            else:
-                d = DailyStat
-                stmt = (select(d.day, func.sum(d.total), func.sum(d.delivered),
-                               func.sum(d.failed), func.sum(d.segments))
-                        .where(d.day >= first, d.day <= last).group_by(d.day))
-                if flt.user_id:
-                    stmt = stmt.where(d.user_id == flt.user_id)
-                if flt.sign_name:
-                    stmt = stmt.where(d.sign_name == flt.sign_name)
-                if flt.sms_type:
-                    stmt = stmt.where(d.sms_type == flt.sms_type)
-                if flt.template_code:
-                    stmt = stmt.where(d.template_code == flt.template_code)
-                name = v.search(flt.template_name, "template_name")
-                if name:
-                    codes = sorted(set(s.scalars(select(Template.code).where(
-                        Template.name.ilike(v.like_contains(name), escape="\\"),
-                        Template.code != ""))))
-                    stmt = stmt.where(d.template_code.in_(codes or [""]))
-            found = {r[0]: DayRow(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0),
-                                  int(r[4] or 0)) for r in s.execute(stmt)}
+            named: list[tuple[str, str]] = []
+            if name:
+                named = [tuple(r) for r in s.execute(select(Template.name, Template.code).where(
+                    v.contains(Template.name, name), Template.code != ""))]
+            rows = self._daily(s, first, last, flt, named)
+        return rows, sorted({code for _, code in named})
+
+    @staticmethod
+    def _daily(s, first: date, last: date, flt: StatsFilter,
+               named: list[tuple[str, str]]) -> list[DayRow]:
+        if flt.empty:
+            t = DailyTotal
+            stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)
+                    .where(t.day >= first, t.day <= last))
+        elif flt.name_only:
+            # The rollup by name: a year of a few rows a day, however many users'
+            # templates carry the name.
+            t = DailyTemplateName
+            names = sorted({n for n, _ in named}) or [""]
+            stmt = (select(t.day, func.sum(t.total), func.sum(t.delivered),
+                           func.sum(t.failed), func.sum(t.segments))
+                    .where(t.template_name.in_(names), t.day >= first, t.day <= last)
+                    .group_by(t.day))
+        elif flt.type_only:
+            t = DailyType
+            stmt = (select(t.day, t.total, t.delivered, t.failed, t.segments)
+                    .where(t.day >= first, t.day <= last, t.sms_type == flt.sms_type))
+        else:
+            d = DailyStat
+            stmt = (select(d.day, func.sum(d.total), func.sum(d.delivered),
+                           func.sum(d.failed), func.sum(d.segments))
+                    .where(d.day >= first, d.day <= last).group_by(d.day))
+            if flt.user_id:
+                stmt = stmt.where(d.user_id == flt.user_id)
+            if flt.sign_name:
+                stmt = stmt.where(d.sign_name == flt.sign_name)
+            if flt.sms_type:
+                stmt = stmt.where(d.sms_type == flt.sms_type)
+            if flt.template_code:
+                stmt = stmt.where(d.template_code == flt.template_code)
+            if flt.template_name.strip():
+                stmt = stmt.where(d.template_code.in_(sorted({c for _, c in named}) or [""]))
+        found = {r[0]: DayRow(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0),
+                              int(r[4] or 0)) for r in s.execute(stmt)}
         out, day, one = [], first, timedelta(days=1)
         while day <= last:  # zeros only where a day has no row (no DayRow built twice)
             row = found.get(day)

@@ -828,7 +828,7 @@ def export_child(args) -> int:
     return 0
 
 
-EXPORT_RSS_GROWTH_MIB = 24
+EXPORT_RSS_GROWTH_MIB = 32  # the read page cache (16 MiB, store/engine.py) and as much again
 
 # Runs a command and adds its peak RSS as getrusage(RUSAGE_CHILDREN) sees it. A small
 # process in between, because Linux carries a process's maxrss across fork+exec: a child

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from smsconsole.services import adminlog
 from smsconsole.services.context import Actor, Context
 from smsconsole.services.users import get_user
+from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     CustomerGateway,
     DeliveryStatus,
@@ -106,8 +107,9 @@ def enqueue(s: Session, ctx: Context, reports: list, replies: list) -> int:
     # of reports for nobody's gateway costs one query. The records are then found by their
     # (biz_id, phone) index: joined with the gateway and filtered by status in SQL, SQLite
     # chose the status index and scanned every settled record (apply fell to 226/s at 200k).
-    pushed = set(s.scalars(select(CustomerGateway.user_id)
-                           .where(CustomerGateway.report_url != ""))) if keys else set()
+    # (Plain SQL: built through the ORM, this one look cost a fifth of a batch's apply.)
+    pushed = {row[0] for row in Driver(s).rows(
+        "SELECT user_id FROM customer_gateway WHERE report_url <> ''")} if keys else set()
     if keys and pushed:
         bizs = sorted({b for b, _ in keys})
         for start in range(0, len(bizs), 500):

@@ -132,7 +132,8 @@ class SmsConsoleApp(OrderedKeys, App):
         the database in a thread (a thread importing SQLAlchemy would compete with the
         first paint for the GIL)."""
         self.first_frame_drawn = True
-        self.screen.post_message(FirstFrame())
+        for screen in self.screen_stack:  # the first screen, under a dialog opened at once
+            screen.post_message(FirstFrame())
         self.load_page_styles()
         if self.services is None:
             self._build_services()

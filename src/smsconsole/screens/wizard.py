@@ -114,6 +114,7 @@ class SetupWizard(Screen):
         self._message: object = None
         self._message_ok = False
         self._checks: list | None = None
+        self._filled = False
 
     # --- layout --------------------------------------------------------------------------
 
@@ -143,7 +144,10 @@ class SetupWizard(Screen):
         self._fill_steps()
 
     def _fill_steps(self) -> None:
-        """The other steps, once the first is drawn (start-up time)."""
+        """The other steps, once the first is drawn (start-up time). Once."""
+        if self._filled:
+            return
+        self._filled = True
         for step in STEPS[1:]:
             self.query_one(f"#step-{step}", VerticalScroll).mount_all(_step_widgets(step))
 
@@ -244,7 +248,9 @@ class SetupWizard(Screen):
     # --- the steps' data (read on the UI thread, turned into inputs in the worker) ---------
 
     def _values(self) -> dict[str, dict[str, Any]]:
-        return {step: self.form(step).values() for step in STEPS}
+        """Every step's values so far (the later steps' forms may not be mounted yet)."""
+        return {step: form.values() for step in STEPS
+                for form in self.query(f"#form-{step}").results(FormView)}
 
     @staticmethod
     def _authorization(all_values: dict):

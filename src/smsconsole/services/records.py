@@ -408,6 +408,8 @@ class RecordService:
             if flt.task_id:
                 page = keyset_page(s, self.record_stmt(flt), (SendRecord.id,), cursor, limit,
                                    backward=backward)
+            elif self._prefix_only(flt):
+                page = self._prefix_page(s, flt, cursor, limit, backward)
             else:
                 via = self._plan(s, flt)
                 stmt = self.record_stmt(flt, cursor=cursor, backward=backward, via=via)
@@ -422,6 +424,27 @@ class RecordService:
                 return Page(rows, page.first, page.last, page.has_next, page.has_prev)
             codes = self._platform_rows(s, flt, cursor, limit, backward)
         return _merge(rows, codes, page, cursor, limit, backward)
+
+    def _prefix_only(self, flt: RecordFilter) -> bool:
+        """PostgreSQL, a phone prefix and at most a date range: ``_prefix_page``."""
+        return (not self.ctx.store.is_sqlite and not (
+                    flt.task_id or flt.user_id or flt.status or flt.template_code
+                    or flt.sign_name)
+                and bool(v.search(flt.phone, "phone")) and not v.normalize_phone(flt.phone)
+                and v.phone_prefix_range(flt.phone) is not None)
+
+    def _prefix_page(self, s: Session, flt: RecordFilter, cursor, limit: int,
+                     backward: bool) -> Page:
+        """The page's (send_time, id) first, from the (phone, send_time, id) index alone,
+        then those rows. Asked for whole rows, PostgreSQL read every match's row before
+        keeping the newest (a 4-digit prefix at 10M: 21,811 rows, 135 ms; 16 ms so)."""
+        order = (SendRecord.send_time, SendRecord.id)
+        keys = self.record_stmt(flt, cursor=cursor, backward=backward).with_only_columns(*order)
+        found = keyset_page(s, keys, order, cursor, limit, backward=backward)
+        ids = [r.id for r in found.rows]
+        full = {r.id: r for r in s.execute(select(*_REC_COLS).where(SendRecord.id.in_(ids)))}
+        return Page([full[i] for i in ids], found.first, found.last, found.has_next,
+                    found.has_prev)
 
     def _platform_rows(self, s: Session, flt: RecordFilter, cursor, limit: int,
                        backward: bool) -> list[RecordRow]:

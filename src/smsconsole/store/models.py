@@ -353,7 +353,9 @@ class SendRecord(SQLModel, table=True):
         Index("ix_record_send_time", "send_time", "id"),
         Index("ix_record_user_time", "user_id", "send_time", "id"),
         Index("ix_record_status_time", "status", "send_time", "id"),
-        Index("ix_record_phone_time", "phone", "send_time"),
+        # id too: a phone prefix's newest page is chosen from the index alone (PostgreSQL;
+        # SQLite's indexes carry the rowid anyway).
+        Index("ix_record_phone_time", "phone", "send_time", "id"),
         Index("ix_record_task_status", "task_id", "status", "id"),
         # A task's records newest first, any status (migration 0002): PostgreSQL walked
         # the primary key back to an old task instead (0.9 s), SQLite sorted the task.

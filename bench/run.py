@@ -863,12 +863,13 @@ def bench_export(env: Env) -> None:
     results = {}
     try:
         for _ in range(3):  # alternate; medians
-            for kind, since in (("export-raw", first), ("export-ours", first),
-                                ("export-small", first_small)):
+            for kind, child, since in (("export-raw", "export-raw", first),
+                                       ("export-ours", "export-ours", first),
+                                       ("export-small", "export-ours", first_small)):
                 out = tmp / f"{kind}.csv"
                 proc = subprocess.run(
                     [sys.executable, "-c", LAUNCHER,
-                     sys.executable, __file__, "--child", kind.replace("small", "ours"),
+                     sys.executable, __file__, "--child", child,
                      "--db", env.url, "--data-dir", str(env.data_dir),
                      "--first", since.isoformat(), "--last", today.isoformat(),
                      "--out", str(out)], capture_output=True, text=True, check=True)

@@ -244,7 +244,6 @@ class SmsConsoleApp(OrderedKeys, App):
         from smsconsole.shell import MainScreen
 
         self.actor = actor
-        self.load_page_styles()  # read by now unless the login was very quick
         self._replace(MainScreen(self.services, actor))  # type: ignore[arg-type]
         self._start_report_worker()
 

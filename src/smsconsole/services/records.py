@@ -144,6 +144,13 @@ _REC_COLS = (SendRecord.id, SendRecord.task_id, SendRecord.user_id, SendRecord.p
 PREFIX_PHONE_INDEX_MAX = 20_000
 
 
+def _prefix_span(flt) -> tuple[str, str] | None:
+    """The numbers a phone-prefix filter spans; None for no phone or a full number."""
+    if not flt.phone.strip() or v.normalize_phone(flt.phone):
+        return None
+    return v.phone_prefix_range(flt.phone)
+
+
 def _no_index(col):
     """``+col``: the same value, but SQLite will not use an index for this term."""
     return UnaryExpression(col, operator=operators.custom_op("+"), type_=col.type)
@@ -363,7 +370,7 @@ class RecordService:
         if not self.ctx.store.is_sqlite or flt.task_id:
             return None
         if flt.phone.strip():
-            span = None if v.normalize_phone(flt.phone) else v.phone_prefix_range(flt.phone)
+            span = _prefix_span(flt)
             if span is None:
                 return "phone"
             sub = (select(literal(1)).select_from(SendRecord.__table__)
@@ -430,8 +437,7 @@ class RecordService:
         return (not self.ctx.store.is_sqlite and not (
                     flt.task_id or flt.user_id or flt.status or flt.template_code
                     or flt.sign_name)
-                and bool(v.search(flt.phone, "phone")) and not v.normalize_phone(flt.phone)
-                and v.phone_prefix_range(flt.phone) is not None)
+                and _prefix_span(flt) is not None)
 
     def _prefix_page(self, s: Session, flt: RecordFilter, cursor, limit: int,
                      backward: bool) -> Page:

@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.cells import cell_len
 from rich.console import Console
 from sqlalchemy import func, select
+from textual.worker import WorkerCancelled
 
 from smsconsole.config import AppConfig
 from smsconsole.screens import MENU
@@ -55,12 +56,24 @@ def build_app(services, lang: str = "en", actor=None, **extra):
 # --- waiting ------------------------------------------------------------------------------
 
 
+async def workers_done(app) -> None:
+    """``app.workers.wait_for_complete()``, but a worker cancelled on the way is done too:
+    a dialog closed by its own worker's callback takes the worker with it (Textual cancels
+    a removed screen's workers), and whether the worker's task had seen its thread finish
+    by then is a race. A worker that failed still raises."""
+    for worker in list(app.workers):
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
+
+
 async def settle(pilot, rounds: int = 6) -> None:
     """Let workers finish and their results land (thread workers call back to the UI,
     which may start more work: repeat until nothing runs)."""
     app = pilot.app
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             return
@@ -72,7 +85,7 @@ async def quiet(pilot, rounds: int = 5) -> None:
     app = pilot.app
     for _ in range(rounds):
         before = [w for w in app.workers if not w.is_finished]
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         if not before and all(w.is_finished for w in app.workers):
             return

@@ -27,6 +27,7 @@ from smsconsole.services.errors import Invalid, Refused
 from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.form_view import FieldRow, FormView
 from smsconsole.widgets.labels import keybind
+from tests.helpers import workers_done
 
 
 class NameDialog(Dialog):
@@ -71,7 +72,7 @@ class Host(App):
 
 
 async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     await pilot.pause()
 

@@ -87,14 +87,38 @@ def test_nonces_are_single_use_across_service_instances(services):
     assert other.use_nonce("n1", "AK2") is True
 
 
+def _cli_env(data_dir, db_url) -> dict:
+    return dict(SMSCONSOLE_DATA_DIR=str(data_dir), SMSCONSOLE_DB_URL=db_url,
+                SMSCONSOLE_LANG="en", SMSCONSOLE_SECRET_KEY=TEST_SECRET_KEY.decode())
+
+
 def cli(args, data_dir, db_url):
-    env = dict(os.environ, SMSCONSOLE_DATA_DIR=str(data_dir), SMSCONSOLE_DB_URL=db_url,
-               SMSCONSOLE_LANG="en", SMSCONSOLE_SECRET_KEY=TEST_SECRET_KEY.decode())
+    """The command in a process of its own."""
     return subprocess.run([sys.executable, "-m", "smsconsole", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+                          text=True, env=dict(os.environ, **_cli_env(data_dir, db_url)),
+                          timeout=120)
 
 
-def test_cli_keys(services, admin, db_url, tmp_path):
+@pytest.fixture
+def cli_here(monkeypatch, capsys):
+    """The command's ``main`` in this process (a process costs ~1.5 s of imports), with
+    what it printed and its exit code, as ``cli`` gives them."""
+    from types import SimpleNamespace
+
+    from smsconsole.cli import main
+
+    def run(args, data_dir, db_url):
+        for name, value in _cli_env(data_dir, db_url).items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        code = main(list(args))
+        printed = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=printed.out, stderr=printed.err)
+
+    return run
+
+
+def test_cli_keys(services, admin, db_url, tmp_path, cli_here):
     u = f.user(services)
     out = cli(["keys", "create", u.email], tmp_path, db_url)
     assert out.returncode == 0, out.stderr
@@ -108,21 +132,21 @@ def test_cli_keys(services, admin, db_url, tmp_path):
         return AccessKeyService(services.ctx).auth(ak)
 
     assert auth().secret == secret
-    listed = cli(["keys", "list", u.account], tmp_path, db_url)
+    listed = cli_here(["keys", "list", u.account], tmp_path, db_url)
     assert listed.returncode == 0 and ak in listed.stdout and "enabled" in listed.stdout
     assert secret not in listed.stdout and "never" in listed.stdout
-    assert cli(["keys", "disable", ak], tmp_path, db_url).returncode == 0
+    assert cli_here(["keys", "disable", ak], tmp_path, db_url).returncode == 0
     assert auth().enabled is False
-    assert cli(["keys", "enable", ak], tmp_path, db_url).returncode == 0
-    assert cli(["keys", "delete", ak], tmp_path, db_url).returncode == 0
+    assert cli_here(["keys", "enable", ak], tmp_path, db_url).returncode == 0
+    assert cli_here(["keys", "delete", ak], tmp_path, db_url).returncode == 0
     assert auth() is None
     with services.store.read() as s:
         origins = {a.origin for a in s.scalars(select(AdminLog).where(
             AdminLog.action.like("gateway.%")))}
     assert origins and all(o.startswith("shell") for o in origins)
-    bad = cli(["keys", "disable", "SMSCnope"], tmp_path, db_url)
+    bad = cli_here(["keys", "disable", "SMSCnope"], tmp_path, db_url)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
-    nobody = cli(["keys", "create", "nobody@example.com"], tmp_path, db_url)
+    nobody = cli_here(["keys", "create", "nobody@example.com"], tmp_path, db_url)
     assert nobody.returncode == 1 and "nobody@example.com" in nobody.stderr
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -28,7 +29,7 @@ from smsconsole.services.orders import OrderFilter
 from smsconsole.services.records import RecordFilter, TaskFilter
 from smsconsole.services.validation import yuan
 from smsconsole.store.models import HoldingSource
-from tests.conftest import make_services
+from tests.conftest import create_pg_database, drop_pg_database, make_services
 from tests.seeds import traffic as dataset
 
 # cli.md, "Export columns are stable for scripts" — written out here, not imported.
@@ -47,28 +48,51 @@ ZH_SAMPLE = {"orders": ["订单号", "用户", "短信包"], "records": ["任务
 KINDS = list(CLI_COLUMNS)
 
 
-@pytest.fixture(scope="module")
-def export_keys(tmp_path_factory):
-    return tmp_path_factory.mktemp("export-keys")
-
-
-@pytest.fixture
-def export_cloud(tmp_path, export_keys):
-    """A fresh sandbox per test: the dataset's order numbers are its trade numbers."""
+@pytest.fixture(scope="session")
+def export_pg_seed(pg_server, tmp_path_factory):
+    """The dataset built once per worker into a PostgreSQL database of its own, on a
+    sandbox of its own (each test gets a copy: ``esvc``)."""
     from smsconsole.cloud.sandbox.server import Sandbox
+    from smsconsole.store.engine import open_store, upgrade
 
-    box = Sandbox(tmp_path / "cloud", keys_dir=export_keys, config=dict(dataset.SANDBOX_CONFIG))
+    box = Sandbox(tmp_path_factory.mktemp("export-pg-cloud"),
+                  config=dict(dataset.SANDBOX_CONFIG))
     box.start()
-    yield box
+    url = create_pg_database()
+    store = open_store(url)
+    upgrade(store)
+    store.dispose()
+    directory = tmp_path_factory.mktemp("export-pg-seed")
+    svc = make_services(url, directory, FixedClock(dataset.NOW), box)
+    try:
+        data = dataset.build(svc, box.endpoints)
+    finally:
+        svc.close()
+    yield url, data, box
     box.stop()
+    drop_pg_database(url)
 
 
-@pytest.fixture
-def esvc(db_url, tmp_path, export_cloud):
-    svc = make_services(db_url, tmp_path, FixedClock(dataset.NOW), export_cloud)
-    svc.data = dataset.build(svc, export_cloud.endpoints)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def esvc(request, tmp_path):
+    """Services on a copy of the data pages' dataset (``tests/app_fixtures.py``; built
+    once per worker, on SQLite and on PostgreSQL), with ``.data``, ``.url`` (for the
+    command) and ``.box`` (the sandbox it was sent through)."""
+    if request.param == "sqlite":
+        seeded_db, data = request.getfixturevalue("pages_template")
+        box = request.getfixturevalue("pages_sandbox")
+        path = tmp_path / "smsconsole.db"
+        shutil.copyfile(seeded_db, path)
+        url = f"sqlite:///{path}"
+    else:
+        seed_url, data, box = request.getfixturevalue("export_pg_seed")
+        url = create_pg_database(template=seed_url.rsplit("/", 1)[1])
+    svc = make_services(url, tmp_path, FixedClock(dataset.NOW), box)
+    svc.data, svc.url, svc.box = data, url, box
     yield svc
     svc.close()
+    if request.param == "postgres":
+        drop_pg_database(url)
 
 
 # --- what the database holds, through the services ----------------------------------------
@@ -229,8 +253,8 @@ def test_filters_are_applied(esvc, tmp_path):
     assert read_back(out, "csv")[1:] == expected(svc, "tasks", day, day)
 
 
-def test_no_secret_in_any_file(esvc, tmp_path, export_cloud):
-    endpoints = export_cloud.endpoints
+def test_no_secret_in_any_file(esvc, tmp_path):
+    endpoints = esvc.box.endpoints
     key_pem = Path(endpoints.alipay_app_private_key_file).read_text()
     key_body = "".join(line for line in key_pem.splitlines() if "-----" not in line)
     secrets = [endpoints.access_key_secret, key_body[:40], key_body[-40:], "PRIVATE KEY"]
@@ -263,7 +287,8 @@ def _cli_env(data_dir: Path) -> dict:
     return env
 
 
-def test_cli_export_writes_the_file_and_prints_its_path(esvc, db_url, tmp_path):
+def test_cli_export_writes_the_file_and_prints_its_path(esvc, tmp_path):
+    db_url = esvc.url
     for kind, fmt in (("orders", "csv"), ("records", "xlsx"), ("admin-log", "csv")):
         out = tmp_path / "cli" / f"{kind}.{fmt}"
         out.parent.mkdir(exist_ok=True)
@@ -360,11 +385,12 @@ def _measure(svc, db_url: str, out: Path, data_dir: Path) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_memory_stays_flat_for_a_larger_export(esvc, db_url, tmp_path):
+def test_memory_stays_flat_for_a_larger_export(esvc, tmp_path):
     """An export subprocess at 5k and at 50k records: its Python heap does not grow
     (holding the rows would take ~1 KiB each, ~45 MiB more; remembering each distinct
     value of a column, 5.5 MiB more here: one BizId per row), nor does its peak RSS —
     beyond, on SQLite, the page cache the store configures (bounded, 64 MiB)."""
+    db_url = esvc.url
     task = esvc.data.tasks[0]
     user = esvc.data.user_ids[0]
     _bulk_records(esvc, task, user, 0, 5_000)

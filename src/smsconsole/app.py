@@ -114,13 +114,23 @@ class SmsConsoleApp(OrderedKeys, App):
 
     # --- start-up ---------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen:
+        """The command's first screen is the App's own (the login, or the wizard): Textual
+        draws it in its start-up batch, where a screen pushed from ``on_mount`` is drawn
+        one frame later (~70 ms here). Given services (tests), a blank one as usual."""
+        if self.services is not None:
+            return super().get_default_screen()
+        screen = self._first_screen_guess()
+        # ``switch_screen`` (``_replace``) pops the result callback a push leaves; the
+        # default screen was never pushed.
+        screen._push_result_callback(self, None)
+        return screen
+
     def on_mount(self) -> None:
         translate_bindings(self, deep=False)
         if self.services is not None:
             self.load_page_styles()
             self._services_up(self.services, self.services.auth.is_set_up())
-        else:
-            self.push_screen(self._first_screen_guess())
 
     def on_ready(self) -> None:
         # Start-up runs in one of Textual's batches (nothing is drawn until it ends):
@@ -189,29 +199,35 @@ class SmsConsoleApp(OrderedKeys, App):
         self.exit(return_code=1, message=f"smsconsole: {text or type(exc).__name__}")
 
     def _services_up(self, services: Services, set_up: bool) -> None:
-        # Not at the top: the wizard and widgets.format (babel) are not needed to draw
-        # the login (start-up time).
-        from smsconsole.screens.wizard import SetupWizard
+        # Not at the top: widgets.format (babel) is not needed to draw the login
+        # (start-up time).
         from smsconsole.widgets.format import set_timezone
 
         self.services = services
         set_timezone(services.ctx.clock.tz)
 
-        base = [s for s in self.screen_stack[1:] if not isinstance(s, ModalScreen)]
+        base = [s for s in self.screen_stack
+                if type(s) is not Screen and not isinstance(s, ModalScreen)]
         current = base[-1] if base else None
-        wrong = (set_up and not isinstance(current, LoginScreen)) or (
-            not set_up and not isinstance(current, SetupWizard))
-        if wrong:
+        wanted: type[Screen] = LoginScreen
+        if not set_up:
+            # Not at the top: the wizard's module only when it is the screen (~40 ms on
+            # the UI thread while the admin types the login).
+            from smsconsole.screens.wizard import SetupWizard
+
+            wanted = SetupWizard
+        if not isinstance(current, wanted):
             while isinstance(self.screen, ModalScreen):  # e.g. ? opened while starting
                 self.pop_screen()
-            self._replace(LoginScreen() if set_up else SetupWizard())
+            self._replace(wanted())
         waiting, self._waiting = self._waiting, []
         for callback in waiting:
             callback(services)
 
     def _replace(self, screen: Screen) -> None:
-        """A new base screen (login, wizard, shell) in place of the current one."""
-        if len(self.screen_stack) > 1:
+        """A new base screen (login, wizard, shell) in place of the current one (not of
+        the blank default screen)."""
+        if type(self.screen_stack[0]) is not Screen or len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)

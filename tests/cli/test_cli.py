@@ -31,6 +31,21 @@ def test_usage_error_exits_2(tmp_path):
     assert out.returncode == 2
 
 
+def test_console_options_parse_as_the_whole_parser_does(capsys):
+    """The console's start reads its options without building the commands' parsers;
+    what it reads, and what a mistake prints, is the whole parser's."""
+    from smsconsole.cli import build_parser, parse_args
+
+    for argv in ([], ["--lang", "en"], ["--db", "sqlite://", "--data-dir", "/tmp/x"]):
+        assert parse_args(argv) == build_parser().parse_args(argv)
+    assert parse_args(["--lang", "zh", "db", "current"]).db_command == "current"
+    for argv in (["--lang", "xx"], ["nothing"], ["--help"]):
+        with pytest.raises(SystemExit):
+            parse_args(argv)
+        printed = capsys.readouterr()
+        assert "COMMAND" in printed.out + printed.err, argv  # the whole usage
+
+
 def test_setup_sandbox_then_upgrade_then_refuse_twice(tmp_path):
     args = ["setup", "--sandbox", "--admin-email", "ops@example.com", "--admin-phone",
             "13800138000", "--password-stdin", "--company", "云顶短信"]

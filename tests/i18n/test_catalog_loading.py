@@ -30,3 +30,18 @@ def test_importing_the_console_parses_only_the_start_up_catalog():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "['shell.toml'] True", out
+
+
+def test_an_enum_label_parses_only_the_file_that_holds_it():
+    """Home's first draw named its quota types through ``load_catalog()``: every file
+    parsed on the UI thread (~75 ms) between the login and the home page."""
+    code = ("import smsconsole.i18n as i;"
+            "from smsconsole.store.models import SmsType, HoldingStatus;"
+            "from smsconsole.widgets.format import enum_label;"
+            "from smsconsole.screens.adminlog import action_label;"
+            "print(enum_label(SmsType.NOTIFICATION), enum_label(HoldingStatus.FROZEN),"
+            " action_label('order.price') != 'order.price', action_label('no.such'),"
+            " i._catalog is None, len(i._files) < 4)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "Notification Frozen True no.such True True", out

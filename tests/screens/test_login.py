@@ -106,17 +106,34 @@ async def test_database_opened_after_the_first_paint(tmp_path):
                     config_file=tmp_path / "none.toml", refresh_seconds=3600)
     app = make_app(None, cfg, start_worker=False)
     async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.screen, SetupWizard)  # no file yet: the wizard, at once
+        # No file yet: the wizard, at once, as the App's own screen (drawn a frame
+        # sooner than a pushed one).
+        assert isinstance(app.screen, SetupWizard) and app.screen_stack == [app.screen]
         await settle(pilot)
         assert app.services is not None
+    app.shutdown()
+    app = make_app(None, cfg, start_worker=False)
+    async with app.run_test(size=SIZE) as pilot:
+        # The file exists, so the login is guessed; nobody is set up: the wizard in its
+        # place once the database says so.
+        assert isinstance(app.screen, LoginScreen)
+        await settle(pilot)
+        assert isinstance(app.screen, SetupWizard) and len(app.screen_stack) == 1
         factories.set_up(app.services)
     app.shutdown()
     app = make_app(None, cfg, start_worker=False)
     async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.screen, LoginScreen)
+        first = app.screen
+        assert isinstance(first, LoginScreen) and app.screen_stack == [first]
         await settle(pilot)
+        assert app.screen is first  # the guess was right: the same screen, as typed
         await log_in(pilot)
-        assert isinstance(app.screen, MainScreen)
+        assert isinstance(app.screen, MainScreen) and len(app.screen_stack) == 1
+        app.logout()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen) and app.screen is not first
+        await log_in(pilot)
+        assert isinstance(app.screen, MainScreen) and len(app.screen_stack) == 1
     app.shutdown()
 
 

@@ -36,3 +36,39 @@ async def test_footer_hints_are_whole_at_80_columns(ui_services):
                 assert shown[0] is own[0], (item.id, shown[0].action)
             checked += 1
         assert checked == 8
+
+
+async def test_a_focus_move_with_the_same_keys_keeps_the_hints():
+    """The screen reports changed bindings at every focus move; the footer redraws its
+    hints only when they differ (each redraw replaced every hint: ~10 between the login
+    and home)."""
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Input
+
+    from smsconsole.widgets.footer import ConsoleFooter
+
+    class Two(App):
+        BINDINGS = [Binding("ctrl+s", "save", "Save")]
+
+        def compose(self):
+            yield Input(id="a")
+            yield Input(id="b")
+            yield ConsoleFooter()
+
+    app = Two()
+    async with app.run_test(size=(80, 10)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(ConsoleFooter)
+        before = list(footer.query(FooterKey))
+        assert "Save" in [k.description for k in before]
+        app.query_one("#b", Input).focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == before  # the same widgets
+        app.bind("ctrl+o", "other", description="Other")
+        app.query_one("#a", Input).focus()
+        await pilot.pause()
+        await pilot.pause()
+        shown = [k.description for k in footer.query(FooterKey)]
+        assert "Other" in shown and footer.query(FooterKey).first() is not before[0]

@@ -112,13 +112,12 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
 
 def enum_key(value) -> str:
     """The catalog key of an enum member: ``ReviewStatus.PENDING`` → ``enum.review_status.pending``."""
-    import re
-
     name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(value).__name__).lower()
     return f"enum.{name}.{value.value}"
 
 
 def enum_label(value, lang: str | None = None) -> str:
-    """An enum member in the language (its raw value when the catalog lacks it)."""
+    """An enum member in the language (its raw value when the catalog lacks it). Parses
+    only the catalog file holding the key (all of them cost home's first draw ~75 ms)."""
     key = enum_key(value)
-    return t(key, lang) if key in load_catalog() else str(value.value)
+    return t(key, lang) if has_key(key) else str(value.value)

@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
-from smsconsole.i18n import load_catalog, t
+from smsconsole.i18n import has_key, t
 from smsconsole.screens.dialogs import DetailDialog, Field
 from smsconsole.screens.dialogs.records_filters import day_range_text, parse_day
 from smsconsole.screens.list_page import ListPage
@@ -27,7 +27,7 @@ DETAIL_WIDTH = 40
 def action_label(action: str) -> str:
     """The action in words when the catalog knows it, else its id (``order.price``)."""
     key = f"adminlog.action.{action}"
-    return t(key) if key in load_catalog() else action
+    return t(key) if has_key(key) else action
 
 
 def parse_detail(detail: str) -> Any:

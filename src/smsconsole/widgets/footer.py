@@ -64,6 +64,23 @@ class ConsoleFooter(Footer):
             if not full:
                 used += need
 
+    _shown: tuple | None = None
+
+    def _hints(self) -> tuple | None:
+        """What ``compose`` draws from, to compare."""
+        if not self._bindings_ready or not self.is_attached:
+            return None
+        return (self.compact, self.show_command_palette, tuple(
+            (node is self.app, isinstance(node, Screen), binding.key, binding.action,
+             binding.description, binding.show, enabled, tooltip)
+            for node, binding, enabled, tooltip in self.screen.active_bindings.values()))
+
     async def recompose(self) -> None:
+        # The screen says its bindings changed at each focus move, mostly with the same
+        # keys: a recompose replaces every hint (~3 ms), ~10 times between login and home.
+        hints = self._hints()
+        if hints is not None and hints == self._shown:
+            return
+        self._shown = hints
         await super().recompose()
         self.call_after_refresh(self._fit)

@@ -17,7 +17,8 @@ from datetime import date, datetime, tzinfo
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from smsconsole.i18n import load_catalog, t
+from smsconsole.i18n import enum_key, t
+from smsconsole.i18n import enum_label as i18n_enum_label
 
 _tz: tzinfo = ZoneInfo("Asia/Shanghai")
 
@@ -94,21 +95,9 @@ def time_of_day(value: datetime | None, *, blank: str = "") -> str:
     return value.strftime("%H:%M")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def enum_key(value: Enum) -> str:
-    """The catalog key of an enum value: ``ReviewStatus.PENDING`` -> ``enum.review_status.pending``."""
-    return f"enum.{_snake(type(value).__name__)}.{value.value}"
-
-
 def enum_label(value: Enum | None, *, blank: str = "") -> str:
     """An enum value in the current language (its raw value when the catalog lacks it)."""
-    if value is None:
-        return blank
-    key = enum_key(value)
-    return t(key) if key in load_catalog() else str(value.value)
+    return blank if value is None else i18n_enum_label(value)
 
 
 def yes_no(value: bool | None, *, blank: str = "") -> str:

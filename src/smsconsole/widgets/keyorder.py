@@ -8,9 +8,10 @@ lands in the visible field.
 
 ``OrderedKeys`` (mixed into the app) lets the next key go only once the previous one has
 settled: every message queue of the app and of the screen shown is empty, so the focus
-move, the screen push or the submit it caused has happened, and the screen shown is not ``busy`` (the login checking the password, a wizard
-step being validated, a form dialog saving), so keys typed after Enter reach the next
-step, not the one being left. Keys are never dropped: a
+move, the screen push or the submit it caused has happened, and the screen shown is mounted
+(its focus set) and not ``busy`` (the login checking the password, a wizard step being
+validated, a form dialog saving), so keys typed after Enter reach the next step, not the
+one being left. Keys are never dropped: a
 key that does not settle within ``KEY_SETTLE_SECONDS`` (a handler waiting on something
 slow) lets the next one go anyway, still in order.
 
@@ -53,6 +54,10 @@ class OrderedKeys:
                 held.append(event)
                 return
             self._key_in_flight = True
+            if self._screen_mounting():  # typed before the first screen is mounted
+                held.append(event)
+                self._settling = asyncio.create_task(self._settle_then_next())
+                return
         await super().on_event(event)  # type: ignore[misc]
         self._settling = asyncio.create_task(self._settle_then_next())
 
@@ -85,8 +90,18 @@ class OrderedKeys:
             self._skip_work = False
 
     def _holding_work(self) -> bool:
+        if self._screen_mounting():
+            return True
         try:
             return bool(getattr(self.screen, "busy", False))  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - no screen yet or any more
+            return False
+
+    def _screen_mounting(self) -> bool:
+        """A screen still mounting has not set its focus: a key now would reach no field
+        (the first screen is the App's own, mounting as the first keys arrive)."""
+        try:
+            return not self.screen.is_mounted  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - no screen yet or any more
             return False
 

@@ -355,7 +355,7 @@ class SmsConsoleApp(OrderedKeys, App):
 
         # Not at the top: screens.base (the pages' base, its table widget) after login
         # (start-up time).
-        from smsconsole.screens.base import run_in_thread
+        from smsconsole.screens.threads import run_in_thread
 
         run_in_thread(self, start, on_done=started, on_error=failed, group="report-worker")
 

@@ -27,8 +27,8 @@ from smsconsole.screens import (
     entry,
     load_page_class,
 )
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.home import gateway_summary, worker_summary
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.labels import keybind, translate_bindings
 from smsconsole.widgets.unexpected import unexpected

@@ -45,3 +45,42 @@ def test_an_enum_label_parses_only_the_file_that_holds_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "Notification Frozen True no.such True True", out
+
+
+FIRST_FRAME = """
+import asyncio, sys
+from pathlib import Path
+import smsconsole.i18n as i
+from smsconsole.app import make_app
+from smsconsole.config import AppConfig
+
+d = Path(sys.argv[1])
+db = d / "smsconsole.db"
+if sys.argv[2] == "login":
+    db.write_bytes(b"")  # a file: the login is guessed
+cfg = AppConfig(data_dir=d, db_url=f"sqlite:///{db}", lang=sys.argv[3],
+                config_file=d / "none.toml", refresh_seconds=3600)
+app = make_app(None, cfg, start_worker=False)
+app._first_frame_drawn = lambda: None  # stop at the first frame
+
+async def main():
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        print(type(app.screen).__name__, i._index is None, sorted(i._files))
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_screens_are_drawn_from_the_start_up_catalog_alone(tmp_path):
+    """Up to the login's (or the wizard's) first frame only ``shell.toml`` is parsed and
+    no key is looked for elsewhere (the index of every file: ~4 ms; another file: 4+):
+    every key and key tip the first screens and the App's bindings ask for is there."""
+    for screen, name in (("login", "LoginScreen"), ("wizard", "SetupWizard")):
+        for lang in ("en", "zh"):
+            directory = tmp_path / f"{screen}-{lang}"
+            directory.mkdir()
+            out = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(directory), screen,
+                                  lang], capture_output=True, text=True, check=True)
+            assert out.stdout.strip() == f"{name} True ['shell.toml']", (screen, lang,
+                                                                          out.stdout)

@@ -177,3 +177,17 @@ def test_the_console_module_leaves_the_database_layer_for_later():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_the_first_screens_leave_the_pages_and_their_table_for_later():
+    """The wizard imported the pages' base (and its table, ~13 ms) for ``run_in_thread``
+    alone; the first screens take it from ``screens/threads.py``."""
+    import subprocess
+    import sys
+
+    code = ("import sys, smsconsole.app, smsconsole.screens.login, smsconsole.screens.wizard;"
+            "print(sorted(m for m in ('smsconsole.screens.base', 'smsconsole.widgets.paged_table',"
+            " 'smsconsole.shell') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.containers import Container
 from textual.screen import ModalScreen
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker
 
 from smsconsole.i18n import get_lang, t
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.labels import keybind, translate_bindings
 from smsconsole.widgets.paged_table import PagedTable
 from smsconsole.widgets.unexpected import unexpected
@@ -182,38 +183,4 @@ def palette_commands(page: MenuPage,
     return out
 
 
-def run_in_thread(node, fn: Callable[..., Any], *args: Any,
-                  on_done: Callable[[Any], None] | None = None,
-                  on_error: Callable[[BaseException], None] | None = None,
-                  group: str = "service", exclusive: bool = False,
-                  **kwargs: Any) -> Worker | None:
-    """``MenuPage.run_service`` for any widget or screen (None when it is not mounted)."""
-
-    def deliver(callback: Callable[[Any], None], value: Any) -> None:
-        if get_current_worker().is_cancelled or not node.is_attached:
-            return
-        try:
-            node.app.call_from_thread(callback, value)
-        except RuntimeError:  # the app is shutting down
-            pass
-
-    def work() -> None:
-        try:
-            result = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - handed to on_error on the UI thread
-            if on_error is None:
-                log.error("service call failed", exc_info=exc)
-            else:
-                deliver(on_error, exc)
-            return
-        if on_done is not None:
-            deliver(on_done, result)
-
-    if not node.is_attached:  # e.g. a screen replaced while it waited for the database
-        return None
-    name = getattr(fn, "__qualname__", "service")
-    return node.run_worker(work, thread=True, exclusive=exclusive, group=group,
-                           exit_on_error=False, name=name)
-
-
-__all__ = ["MenuPage", "palette_commands", "run_in_thread"]
+__all__ = ["MenuPage", "palette_commands"]

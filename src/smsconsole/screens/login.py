@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from smsconsole.i18n import t
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.labels import Tr, keybind, set_label, translate_bindings
 from smsconsole.widgets.unexpected import unexpected
@@ -52,9 +53,6 @@ class LoginScreen(Screen):
         self.app.when_ready(self._load_company)  # type: ignore[attr-defined]
 
     def _load_company(self, services) -> None:
-        # Not at the top: screens.base (the pages' base and its table) after the first paint.
-        from smsconsole.screens.base import run_in_thread
-
         def company() -> str:
             site = services.settings.site()
             return site.company if site else ""
@@ -92,9 +90,6 @@ class LoginScreen(Screen):
             lambda services: self._run_login(services, login_id, password))
 
     def _run_login(self, services, login_id: str, password: str) -> None:
-        # Not at the top: screens.base (the pages' base and its table) after the first paint.
-        from smsconsole.screens.base import run_in_thread
-
         run_in_thread(self, services.auth.login, login_id, password, on_done=self._logged_in,
                       on_error=self._failed, group="login")
 

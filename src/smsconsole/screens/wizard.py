@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, ContentSwitcher, Static
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.check_labels import check_label
 from smsconsole.widgets.first_frame import FirstFrame
 from smsconsole.widgets.footer import ConsoleFooter

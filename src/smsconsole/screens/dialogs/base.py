@@ -42,7 +42,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.footer import ConsoleFooter
 from smsconsole.widgets.form_view import FormView
 from smsconsole.widgets.labels import Tr, set_label, translate_bindings

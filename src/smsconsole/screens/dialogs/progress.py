@@ -25,8 +25,8 @@ from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.base import Dialog, error_text
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.labels import keybind
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ from rich.text import Text
 from textual.screen import ModalScreen
 
 from smsconsole.i18n import get_lang, t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.base import error_text
 from smsconsole.screens.dialogs.detail import DetailDialog
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.format import dt, enum_label, num, yes_no
 
 

@@ -22,10 +22,10 @@ from textual.widgets import Button, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.base import Dialog
 from smsconsole.screens.dialogs.detail import pairs_table
 from smsconsole.screens.dialogs.users_applications import kind_label
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.store.enums import SignType
 from smsconsole.widgets.form_view import Field, FormView
 from smsconsole.widgets.labels import Tr, keybind

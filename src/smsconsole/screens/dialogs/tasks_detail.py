@@ -17,9 +17,9 @@ from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.base import Dialog
 from smsconsole.screens.dialogs.records_detail import code_pairs, show_record, status_text
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.services.records import RecordFilter
 from smsconsole.store.enums import DeliveryStatus
 from smsconsole.widgets import Column, PagedTable

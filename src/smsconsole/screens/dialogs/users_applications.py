@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.confirm import confirm
 from smsconsole.screens.dialogs.users_holdings import UserListDialog
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.widgets.format import dt, enum_label
 from smsconsole.widgets.labels import keybind
 

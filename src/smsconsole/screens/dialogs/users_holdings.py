@@ -15,9 +15,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from smsconsole.i18n import t
-from smsconsole.screens.base import run_in_thread
 from smsconsole.screens.dialogs.base import Dialog
 from smsconsole.screens.dialogs.form import FormDialog
+from smsconsole.screens.threads import run_in_thread
 from smsconsole.store.enums import HoldingSource, HoldingStatus
 from smsconsole.widgets.form_view import Field
 from smsconsole.widgets.format import dt, enum_label, num

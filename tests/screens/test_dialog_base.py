@@ -78,7 +78,7 @@ async def _settle(pilot) -> None:
 
 
 def _controls_off(dialog: Dialog) -> bool:
-    return all(w.disabled for w in dialog.query("Input, Button"))
+    return all(w.is_disabled for w in dialog.query("Input, Button"))
 
 
 async def test_busy_refuses_a_second_submit_and_esc_then_closes_with_the_result():
@@ -218,8 +218,36 @@ async def test_buttons_of_a_busy_form_dialog_stay_off_until_it_answers():
         dialog = app.dialog
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert all(b.disabled for b in dialog.query(Button))
-        assert all(i.disabled for i in dialog.query(Input))
+        assert all(b.is_disabled for b in dialog.query(Button))
+        assert all(i.is_disabled for i in dialog.query(Input))
         gate.set()
         await _settle(pilot)
         assert app.results == ["done"]
+
+
+async def test_busy_switches_the_frame_off_and_back_keeping_a_control_off_on_its_own():
+    """The frame is switched off while the call runs (one restyle, not one per control);
+    afterwards what was off on its own is still off, the rest on again."""
+    gate = threading.Event()
+
+    def save(values: dict) -> str:
+        assert gate.wait(10)
+        raise Invalid("error.field.required", "name")
+
+    app = Host(lambda: NameDialog(save))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        dialog = app.dialog
+        off_alone = dialog.query_one("#cancel", Button)
+        off_alone.disabled = True
+        await pilot.press(*"Ann")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert dialog.query_one("#dialog").disabled and _controls_off(dialog)
+        gate.set()
+        await _settle(pilot)
+        assert app.screen is dialog and not dialog.busy
+        assert not dialog.query_one("#dialog").disabled
+        assert off_alone.is_disabled
+        assert not dialog.query_one("#submit", Button).is_disabled
+        assert not dialog.query_one(Input).is_disabled and dialog.query_one(Input).has_focus

@@ -32,7 +32,6 @@ from smsconsole.screens.login import LoginScreen
 from smsconsole.widgets.first_frame import FirstFrame
 from smsconsole.widgets.keyorder import OrderedKeys
 from smsconsole.widgets.labels import has_text, keybind, language_changed, translate_bindings
-from smsconsole.widgets.palette import ConsolePalette, translated_system_commands
 from smsconsole.widgets.unexpected import log_to_file
 
 if TYPE_CHECKING:
@@ -82,15 +81,21 @@ class SmsConsoleApp(OrderedKeys, App):
     def action_command_palette(self) -> None:
         """The palette with its own texts in the console's language."""
         if self.use_command_palette and not CommandPalette.is_open(self):
+            from smsconsole.widgets.palette import ConsolePalette  # when opened (start-up)
+
             self.push_screen(ConsolePalette(id="--command-palette"))
 
     def search_themes(self) -> None:
         """Textual's theme picker (the palette's Theme command) with the placeholder in
         the console's language."""
+        from smsconsole.widgets.palette import ConsolePalette
+
         self.push_screen(ConsolePalette(providers=[ThemeProvider],
                                         placeholder=t("palette.theme_placeholder")))
 
     def get_system_commands(self, screen: Screen) -> Any:
+        from smsconsole.widgets.palette import translated_system_commands
+
         return translated_system_commands(super().get_system_commands(screen))
 
     def __init__(self, services: Services | None, config: AppConfig, *,

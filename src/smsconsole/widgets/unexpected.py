@@ -5,7 +5,6 @@ under that reference, never to the screen (issue 18, item 3)."""
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 
 from smsconsole.i18n import t
@@ -16,6 +15,8 @@ LOG_NAME = "console.log"
 
 def unexpected(exc: BaseException, where: str = "") -> str:
     """Log ``exc`` with a fresh reference; return the short message that names it."""
+    import secrets  # not at the top: start-up time (2 ms), and errors are rare
+
     ref = secrets.token_hex(3).upper()
     log.error("unexpected error, reference %s%s", ref, f" ({where})" if where else "",
               exc_info=exc)

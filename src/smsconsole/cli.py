@@ -298,6 +298,11 @@ def cmd_export(args, cfg) -> int:
 
 
 def cmd_console(args, cfg) -> int:
+    import gc
+
+    # No collections until the first frame is drawn (the App turns the collector back on:
+    # ``app._resume_collector``): start-up is imports and screens, not garbage.
+    gc.disable()
     from smsconsole.app import run_console
 
     return run_console(cfg)

@@ -197,6 +197,9 @@ class SmsConsoleApp(OrderedKeys, App):
                     self._early_dashboard = (services.stats.dashboard(), monotonic())
                 except Exception:  # noqa: BLE001 - only a head start
                     log.debug("dashboard warm-up failed", exc_info=True)
+                # And the shell's modules (the pages' base, home): imported here, not on
+                # the UI thread between the login's Enter and home.
+                import smsconsole.shell  # noqa: F401
 
         self.run_worker(build, thread=True, name="open database", exit_on_error=False)
 

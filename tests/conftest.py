@@ -95,15 +95,21 @@ def drop_pg_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-@pytest.fixture(scope="session")
-def pg_database(pg_server, request):
-    """A fresh database for this test run, migrated once, dropped at the end."""
-    url = create_pg_database()
+def create_migrated_pg_database() -> str:
+    """``create_pg_database`` with the schema migrated to the head; its URL."""
     from smsconsole.store.engine import open_store, upgrade
 
+    url = create_pg_database()
     store = open_store(url)
     upgrade(store)
     store.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server, request):
+    """A fresh database for this test run, migrated once, dropped at the end."""
+    url = create_migrated_pg_database()
     yield url
     drop_pg_database(url)
 

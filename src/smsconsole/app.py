@@ -217,7 +217,7 @@ class SmsConsoleApp(OrderedKeys, App):
         set_timezone(services.ctx.clock.tz)
 
         base = [s for s in self.screen_stack
-                if type(s) is not Screen and not isinstance(s, ModalScreen)]
+                if not _blank(s) and not isinstance(s, ModalScreen)]
         current = base[-1] if base else None
         wanted: type[Screen] = LoginScreen
         if not set_up:
@@ -237,7 +237,7 @@ class SmsConsoleApp(OrderedKeys, App):
     def _replace(self, screen: Screen) -> None:
         """A new base screen (login, wizard, shell) in place of the current one (not of
         the blank default screen)."""
-        if type(self.screen_stack[0]) is not Screen or len(self.screen_stack) > 1:
+        if not _blank(self.screen_stack[0]) or len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
@@ -459,6 +459,12 @@ def _key_label(key: str) -> str:
     names = {"question_mark": "?", "slash": "/", "left_square_bracket": "[",
              "right_square_bracket": "]"}
     return names.get(key, key)
+
+
+def _blank(screen: Screen) -> bool:
+    """Textual's default screen, under the base screen when services were given (tests);
+    the command's first screen is the App's own (``get_default_screen``)."""
+    return type(screen) is Screen
 
 
 def _resume_collector() -> None:

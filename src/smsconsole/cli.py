@@ -355,9 +355,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mistake) goes to the whole parser, which says what it says."""
     try:
         args, rest = build_parser(commands=False).parse_known_args(argv)
-    except argparse.ArgumentError:
-        rest = ["?"]
-    return args if not rest else build_parser().parse_args(argv)
+    except argparse.ArgumentError:  # a mistake: the whole parser's message
+        rest = ["…"]
+    return build_parser().parse_args(argv) if rest else args
 
 
 def main(argv: list[str] | None = None) -> int:

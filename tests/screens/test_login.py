@@ -166,31 +166,32 @@ async def test_report_worker_runs_while_logged_in(ui_services, monkeypatch):
         assert Handle.stopped and app.report_worker is None
 
 
-def test_the_console_module_leaves_the_database_layer_for_later():
-    """The login screen is drawn before SQLAlchemy/SQLModel are imported (start-up)."""
+def _imported_by_the_first_screens(modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded once the console's module and
+    its first screens (login, wizard) are imported."""
+    import json
     import subprocess
     import sys
 
-    code = ("import sys, smsconsole.app, smsconsole.screens.login, smsconsole.screens.wizard;"
-            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'smsconsole.services',"
-            " 'smsconsole.store') if m in sys.modules))")
+    code = ("import json, sys, smsconsole.app, smsconsole.screens.login, "
+            "smsconsole.screens.wizard;"
+            f"print(json.dumps(sorted(m for m in {list(modules)!r} if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
+                         check=True).stdout
+    return json.loads(out)
+
+
+def test_the_console_module_leaves_the_database_layer_for_later():
+    """The login screen is drawn before SQLAlchemy/SQLModel are imported (start-up)."""
+    assert _imported_by_the_first_screens(
+        ("sqlalchemy", "sqlmodel", "smsconsole.services", "smsconsole.store")) == []
 
 
 def test_the_first_screens_leave_the_pages_and_their_table_for_later():
     """The wizard imported the pages' base (and its table, ~13 ms) for ``run_in_thread``
     alone; the first screens take it from ``screens/threads.py``."""
-    import subprocess
-    import sys
-
-    code = ("import sys, smsconsole.app, smsconsole.screens.login, smsconsole.screens.wizard;"
-            "print(sorted(m for m in ('smsconsole.screens.base', 'smsconsole.widgets.paged_table',"
-            " 'smsconsole.shell') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
+    assert _imported_by_the_first_screens(
+        ("smsconsole.screens.base", "smsconsole.widgets.paged_table", "smsconsole.shell")) == []
 
 
 async def test_the_collector_paused_for_start_up_is_back_on_after_the_first_frame(tmp_path):

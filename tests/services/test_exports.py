@@ -29,7 +29,12 @@ from smsconsole.services.orders import OrderFilter
 from smsconsole.services.records import RecordFilter, TaskFilter
 from smsconsole.services.validation import yuan
 from smsconsole.store.models import HoldingSource
-from tests.conftest import create_pg_database, drop_pg_database, make_services
+from tests.conftest import (
+    create_migrated_pg_database,
+    create_pg_database,
+    drop_pg_database,
+    make_services,
+)
 from tests.seeds import traffic as dataset
 
 # cli.md, "Export columns are stable for scripts" — written out here, not imported.
@@ -53,15 +58,11 @@ def export_pg_seed(pg_server, tmp_path_factory):
     """The dataset built once per worker into a PostgreSQL database of its own, on a
     sandbox of its own (each test gets a copy: ``esvc``)."""
     from smsconsole.cloud.sandbox.server import Sandbox
-    from smsconsole.store.engine import open_store, upgrade
 
     box = Sandbox(tmp_path_factory.mktemp("export-pg-cloud"),
                   config=dict(dataset.SANDBOX_CONFIG))
     box.start()
-    url = create_pg_database()
-    store = open_store(url)
-    upgrade(store)
-    store.dispose()
+    url = create_migrated_pg_database()
     directory = tmp_path_factory.mktemp("export-pg-seed")
     svc = make_services(url, directory, FixedClock(dataset.NOW), box)
     try:

@@ -17,8 +17,8 @@ from datetime import date, datetime, tzinfo
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from smsconsole.i18n import enum_key, t
 from smsconsole.i18n import enum_label as i18n_enum_label
+from smsconsole.i18n import t
 
 _tz: tzinfo = ZoneInfo("Asia/Shanghai")
 
@@ -132,4 +132,4 @@ def cell(value: object) -> str:
 
 
 __all__ = ["set_timezone", "get_timezone", "fen", "yuan_to_fen", "num", "dt", "day",
-           "time_of_day", "enum_key", "enum_label", "yes_no", "mask", "cell"]
+           "time_of_day", "enum_label", "yes_no", "mask", "cell"]

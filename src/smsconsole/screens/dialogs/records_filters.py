@@ -13,9 +13,9 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from smsconsole.i18n import t
+from smsconsole.i18n import enum_key, t
 from smsconsole.services.errors import Invalid
-from smsconsole.widgets.format import enum_key, enum_label
+from smsconsole.widgets.format import enum_label
 
 
 def parse_day(text: Any, field: str) -> date | None:

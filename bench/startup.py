@@ -32,6 +32,7 @@ from common import (  # noqa: E402
     HOME_NEEDLE,
     LOGIN_NEEDLE,
     Figures,
+    compile_package,
     floor_seconds,
     spawn,
     terminal_env,
@@ -89,6 +90,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    compile_package()  # as installed (bench/common.py)
     work = Path(tempfile.mkdtemp(prefix="smsconsole-bench-"))
     figs = Figures()
     try:

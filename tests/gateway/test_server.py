@@ -139,3 +139,39 @@ def test_sigterm_lets_the_request_in_flight_finish(gsvc, tmp_path, db_url):
     assert code == 0, err
     assert any('"POST /"' in line and "SendSms" in line and " 200 " in line
                for line in out.splitlines()), out
+
+
+def test_an_unhandled_error_answers_internal_error_and_logs_one_line(gsvc, caplog):
+    """The access log's middleware: an error no handler caught answers Aliyun's
+    ``InternalError`` as JSON with a RequestId (never a traceback), logged once."""
+    import logging
+
+    import httpx
+
+    from tests.gateway.conftest import Served
+
+    served = Served(gsvc)
+
+    def boom():
+        raise RuntimeError("secret detail")
+
+    served.app.add_api_route("/boom", boom, methods=["GET"])
+    # The line is written after the answer is sent: captured until the server stopped.
+    with caplog.at_level(logging.INFO, logger="smsconsole.gateway.access"):
+        served.start()
+        try:
+            r = httpx.get(served.url + "/boom?PhoneNumbers=13700000001", timeout=10)
+            ok = httpx.post(served.url + "/", timeout=10)  # an ordinary refusal
+        finally:
+            served.stop()
+    assert r.status_code == 500, r.text
+    body = r.json()
+    assert body["Code"] == "InternalError" and len(body["RequestId"]) == 36
+    assert "secret detail" not in r.text and "Traceback" not in r.text
+    assert ok.status_code == 400 and ok.json()["Code"] != "InternalError"
+    lines = [rec.getMessage() for rec in caplog.records
+             if rec.name == "smsconsole.gateway.access"]
+    assert any('"GET /boom" 500' in x for x in lines), lines
+    assert any('"POST /" 400' in x for x in lines), lines
+    assert not any("13700000001" in x for x in lines)
+    assert any("unhandled error " + body["RequestId"] in x for x in lines)

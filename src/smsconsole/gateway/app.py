@@ -15,12 +15,53 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from starlette.requests import Request
 
 from smsconsole.gateway import alipay_notify, aliyun_api, rest
 from smsconsole.services import Services
 
 log = logging.getLogger("smsconsole.gateway.access")
+
+class AccessLog:
+    """One line per request; never the query string (numbers, signatures). An unhandled
+    error answers Aliyun's ``InternalError`` (never a traceback) when nothing was sent yet.
+
+    Plain ASGI, not ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` runs
+    every request through a task group and memory streams (an unsigned request through
+    the whole app, in process: 860 → 380 µs of CPU)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        state = scope.setdefault("state", {})  # what ``request.state`` writes to
+        state["request_id"] = str(uuid.uuid4()).upper()
+        status = 0
+
+        async def send_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        except Exception:  # noqa: BLE001 - never a traceback to the client
+            log.exception("unhandled error %s", state["request_id"])
+            if not status:
+                await JSONResponse(
+                    {"RequestId": state["request_id"], "Code": "InternalError",
+                     "Message": "The request processing has failed due to some unknown "
+                                "error."}, status_code=500)(scope, receive, send_status)
+            status = status or 500
+        client = scope.get("client")
+        log.info('%s "%s %s" %s %s %s %.1fms', client[0] if client else "-", scope["method"],
+                 scope["path"], status, state.get("action", "-"), state.get("code", "-"),
+                 (time.perf_counter() - started) * 1000)
+
 
 def create_app(services: Services) -> FastAPI:
     """The three faces (gateway.md §1): the Aliyun-compatible SMS API at ``/``, the REST
@@ -43,23 +84,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(alipay_notify.router)
     app.include_router(aliyun_api.router)
 
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):
-        """One line per request; never the query string (numbers, signatures)."""
-        started = time.perf_counter()
-        request.state.request_id = str(uuid.uuid4()).upper()
-        try:
-            response = await call_next(request)
-        except Exception:  # noqa: BLE001 - never a traceback to the client
-            log.exception("unhandled error %s", request.state.request_id)
-            response = JSONResponse(
-                {"RequestId": request.state.request_id, "Code": "InternalError",
-                 "Message": "The request processing has failed due to some unknown error."},
-                status_code=500)
-        client = request.client.host if request.client else "-"
-        log.info('%s "%s %s" %s %s %s %.1fms', client, request.method, request.url.path,
-                 response.status_code, getattr(request.state, "action", "-"),
-                 getattr(request.state, "code", "-"), (time.perf_counter() - started) * 1000)
-        return response
-
+    app.add_middleware(AccessLog)
     return app

@@ -123,3 +123,30 @@ async def test_an_unexpected_error_shows_a_reference_and_logs_the_detail(caplog)
     ref = re.search(r"reference ([0-9A-F]{6})", shown).group(1)
     logged = [r for r in caplog.records if ref in r.getMessage()]
     assert logged and "FOREIGN KEY constraint failed" in str(logged[0].exc_info[1])
+
+
+async def test_a_form_opens_with_its_first_field_focused_and_the_body_never_is(monkeypatch):
+    """The focus goes to the first field switched on as the form is composed: Textual's
+    default gave the scrolling body the focus first, and each move restyled every node of
+    the form (the risk settings, 17 fields: ~0.9 → ~0.7 s of CPU to open)."""
+    from textual.widget import Widget
+
+    moves: list[tuple[str, bool]] = []
+    watch = Widget.watch_has_focus
+
+    def spy(self, has_focus: bool) -> None:
+        moves.append((self.id or type(self).__name__, has_focus))
+        watch(self, has_focus)
+
+    monkeypatch.setattr(Widget, "watch_has_focus", spy)
+    app = DialogApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        dialog = FormDialog("form.save", [
+            Field("off", "packages.f.count", kind="int", disabled=True),
+            *[Field(f"n{i}", "packages.f.count", kind="int") for i in range(12)],
+        ], lambda values: "saved")
+        app.push_screen(dialog, app.done)
+        await settle(pilot)
+        assert dialog.focused is dialog.form.row("n0").input
+        assert [m for m in moves if m[0] == "dialog-body"] == []
+        assert moves == [(type(dialog.form.row("n0").input).__name__, True)]

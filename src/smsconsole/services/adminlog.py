@@ -116,8 +116,7 @@ class AdminLogService:
                 stmt = stmt.where(AdminLog.action == flt.action)
         target = v.search(flt.target, "target")
         if target:
-            like = v.like_contains(target)
-            stmt = stmt.where(AdminLog.target.ilike(like, escape="\\")
+            stmt = stmt.where(v.contains(AdminLog.target, target)
                               | (AdminLog.target_id == target))
         return stmt
 

@@ -154,8 +154,7 @@ class _ApplicationService:
             stmt = stmt.where(m.user_id == flt.user_id)
         term = v.search(flt.search)
         if term:
-            like = v.like_contains(term)
-            cond = m.name.ilike(like, escape="\\") | User.account.ilike(like, escape="\\")
+            cond = v.contains(m.name, term) | v.contains(User.account, term)
             if m is Template:
                 cond = cond | (Template.code == term)
             stmt = stmt.where(cond)

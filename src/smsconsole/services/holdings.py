@@ -192,9 +192,7 @@ class HoldingService:
             stmt = stmt.where(Holding.user_id == flt.user_id)
         term = v.search(flt.user_search, "user_search")
         if term:
-            like = v.like_contains(term)
-            stmt = stmt.where(User.account.ilike(like, escape="\\")
-                              | User.name.ilike(like, escape="\\"))
+            stmt = stmt.where(v.contains(User.account, term) | v.contains(User.name, term))
         if flt.sms_type:
             stmt = stmt.where(Holding.sms_type == flt.sms_type)
         if flt.status:

@@ -305,9 +305,7 @@ class OrderService:
             stmt = stmt.where(Order.user_id == flt.user_id)
         term = v.search(flt.user_search, "user_search")
         if term:
-            like = v.like_contains(term)
-            stmt = stmt.where(User.account.ilike(like, escape="\\")
-                              | User.name.ilike(like, escape="\\"))
+            stmt = stmt.where(v.contains(User.account, term) | v.contains(User.name, term))
         return stmt
 
     def page(self, flt: OrderFilter = OrderFilter(), cursor=None, limit: int = 50,

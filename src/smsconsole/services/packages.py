@@ -76,7 +76,7 @@ class PackageService:
             stmt = stmt.where(PackageProduct.retired.is_(False))
         term = v.search(search)
         if term:
-            stmt = stmt.where(PackageProduct.name.ilike(v.like_contains(term), escape="\\"))
+            stmt = stmt.where(v.contains(PackageProduct.name, term))
         with self.ctx.store.read() as s:
             return [PackageView.of(p) for p in s.scalars(stmt)]
 

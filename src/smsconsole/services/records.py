@@ -271,9 +271,8 @@ class RecordService:
             stmt = stmt.where(SendTask.status == flt.status)
         term = v.search(flt.user_search, "user_search")
         if term:
-            like = v.like_contains(term)
             stmt = stmt.where(SendTask.user_id.in_(select(User.id).where(
-                User.account.ilike(like, escape="\\") | User.name.ilike(like, escape="\\"))))
+                v.contains(User.account, term) | v.contains(User.name, term))))
         return stmt
 
     def tasks(self, flt: TaskFilter = TaskFilter(), cursor=None, limit: int = 50,

@@ -190,9 +190,8 @@ class UserService:
             stmt = stmt.where(User.status == flt.status)
         text = v.search(flt.search)
         if text:
-            like = v.like_contains(text)
-            conds = [User.account.ilike(like, escape="\\"), User.name.ilike(like, escape="\\"),
-                     User.company.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")]
+            conds = [v.contains(c, text) for c in (User.account, User.name, User.company,
+                                                    User.email)]
             span = v.phone_prefix_range(text)
             if span:
                 conds.append(User.phone.between(*span))

@@ -21,6 +21,7 @@ from smsconsole.services import Services
 
 log = logging.getLogger("smsconsole.gateway.access")
 
+
 class AccessLog:
     """One line per request; never the query string (numbers, signatures). An unhandled
     error answers Aliyun's ``InternalError`` (never a traceback) when nothing was sent yet.

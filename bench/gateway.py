@@ -56,15 +56,17 @@ def line(name, value, unit, target, ok=True, extra="", fmt=",.0f"):
     print(f"{name}: {value:{fmt}} {unit}{tgt}{status}{extra}", flush=True)
 
 
-def start(args: list[str], env: dict, first_prefix: str) -> tuple[subprocess.Popen, list[str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "smsconsole", *args], env=env,
+def start(args: list[str], env: dict, first_prefix: str,
+          program: tuple[str, ...] = ("-m", "smsconsole")) -> tuple[subprocess.Popen, list[str]]:
+    """``python <program> <args>``, its lines up to the one starting ``first_prefix``."""
+    proc = subprocess.Popen([sys.executable, *program, *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         got = proc.stdout.readline()
         if not got:
-            raise RuntimeError(f"{args[0]} exited before it was ready")
+            raise RuntimeError(f"{' '.join([*program, *args])[:60]} exited before it was ready")
         lines.append(got.strip())
         if got.startswith(first_prefix):
             break
@@ -287,10 +289,9 @@ def main() -> int:
         fenv = dict(env, UP_AK=eps["access-key-id"], UP_SECRET=eps["access-key-secret"],
                     UP_ENDPOINT=eps["sms"].split("://", 1)[1], CUSTOMER_SECRET=issued.secret,
                     PYTHONPATH=str(ROOT / "src"))
-        fproc = subprocess.Popen([sys.executable, "-c", FORWARDER], env=fenv,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        fproc, flines = start([], fenv, "forwarder ", program=("-c", FORWARDER))
         procs.append(fproc)
-        f_url = fproc.stdout.readline().split()[1]
+        f_url = flines[-1].split()[1]
         f_time, _f_lat = load(f_url, issued.key.access_key_id, issued.secret, sign, tpl.code,
                               param, n, c, 2_000_000)
         forwarded = n / f_time

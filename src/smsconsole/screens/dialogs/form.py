@@ -30,10 +30,6 @@ from smsconsole.widgets.labels import keybind
 
 
 class FormDialog(Dialog):
-    # The first field as the form is composed. Textual's default ("*") focused the
-    # scrolling body, then ``focus_first`` the field: each move restyled every node of
-    # the form (the risk settings, 17 fields: 0.7–1.0 s to open in the tests' pilot).
-    AUTO_FOCUS = "#dialog-form .field--input"
     BINDINGS = [
         keybind("ctrl+s", "submit", "form.submit"),
         keybind("escape", "cancel", "form.cancel"),

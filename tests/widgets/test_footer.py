@@ -72,3 +72,46 @@ async def test_a_focus_move_with_the_same_keys_keeps_the_hints():
         await pilot.pause()
         shown = [k.description for k in footer.query(FooterKey)]
         assert "Other" in shown and footer.query(FooterKey).first() is not before[0]
+
+
+async def test_new_hints_are_fitted_before_they_are_drawn():
+    """A recompose fits its new hints at once: fitted only after the next refresh, a frame
+    could show them overflowing the width (the 80-column test above caught one, under
+    load in CI: the users page's last hint at x=68..86)."""
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Input
+
+    from smsconsole.widgets.footer import ConsoleFooter
+
+    class Probe(ConsoleFooter):
+        """Records the hints shown as each recompose returns."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[tuple[int, int]] = []
+
+        async def recompose(self) -> None:
+            await super().recompose()
+            keys = list(self.query(FooterKey))
+            self.seen.append((sum(self._key_width(k) for k in keys if k.display),
+                              len(keys)))
+
+    class Many(App):
+        BINDINGS = [Binding(f"ctrl+{c}", f"act_{c}", f"Action {c}") for c in "abcdefg"]
+
+        def compose(self):
+            yield Input(id="a")
+            yield Input(id="b")
+            yield Probe()
+
+    app = Many()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        footer = app.query_one(Probe)
+        app.bind("ctrl+o", "other", description="Other")
+        app.query_one("#b", Input).focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert footer.seen and all(n > 0 for _w, n in footer.seen)
+        assert all(w <= footer.size.width for w, _n in footer.seen), footer.seen

@@ -83,4 +83,6 @@ class ConsoleFooter(Footer):
             return
         self._shown = hints
         await super().recompose()
-        self.call_after_refresh(self._fit)
+        # Fitted at once: after the next refresh, a frame could show the new hints
+        # overflowing the width.
+        self._fit()

@@ -19,20 +19,19 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
 
 from smsconsole.cloud import acs_signing
 from smsconsole.cloud.acs_params import ApiError, Business, integer, required, template_param
 from smsconsole.gateway.aliyun_apps import Applications
 from smsconsole.gateway.limits import make_limiter
+from smsconsole.services.access_keys import nonce_key, take_nonce
 from smsconsole.services.errors import CloudFailure, ServiceError
 from smsconsole.services.risk import RiskRefused
 from smsconsole.services.sending import SendRequest, platform_biz_id
@@ -48,7 +47,6 @@ from smsconsole.store.models import (
     TaskStatus,
 )
 
-router = APIRouter()
 log = logging.getLogger("smsconsole.gateway")
 
 HOST_ID = "dysmsapi.aliyuncs.com"
@@ -84,6 +82,20 @@ RISK_MESSAGES = {
 }
 
 
+@dataclass
+class _Nonce:
+    """A verified request's nonce, spent once: SendSms's in its send's own transaction
+    (no write of its own), any other's before its action runs or as it is refused."""
+
+    key: str  # access_keys.nonce_key
+    taken: bool = False
+
+    @staticmethod
+    def used() -> acs_signing.SignatureError:
+        return acs_signing.SignatureError(400, "SignatureNonceUsed",
+                                          "Specified signature nonce was used already.")
+
+
 @dataclass(frozen=True)
 class _Tpl:
     id: int
@@ -110,12 +122,14 @@ class AliyunApi:
     """The request handling, synchronous (run in the thread pool)."""
 
     LIMIT_TTL = 30.0  # seconds a customer's QPS limit is cached
+    APPROVED_TTL = 2.0  # seconds an approved template and signature are remembered
 
     def __init__(self, services) -> None:
         self.services = services
         self.keys = services.keys
         self.limiter = make_limiter()  # across processes with Redis (gateway.limits)
         self._limits: dict[int, tuple[float, int]] = {}
+        self._approved_cache: dict[tuple[int, str, str], tuple[float, _Tpl, _Sign]] = {}
         self._last_sweep = 0.0
         from smsconsole.services.gateway_stats import TrafficCounter
 
@@ -130,9 +144,10 @@ class AliyunApi:
 
     # --- entry -----------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: str, headers: dict[str, str],
+    def handle(self, method: str, path: str, query: str | None, headers: dict[str, str],
                body: bytes) -> tuple[int, dict, str, str]:
-        """→ (HTTP status, JSON payload, action, code); counted for the console."""
+        """→ (HTTP status, JSON payload, action, code); counted for the console. ``query``
+        is None when it is not UTF-8."""
         found: list = []
         try:
             answer = self._handle(method, path, query, headers, body, found)
@@ -144,7 +159,7 @@ class AliyunApi:
         self.traffic.count(found[-1].user_id if found else None, answer[3] != "OK")
         return answer
 
-    def _handle(self, method: str, path: str, query: str, headers: dict[str, str],
+    def _handle(self, method: str, path: str, query: str | None, headers: dict[str, str],
                 body: bytes, found: list) -> tuple[int, dict, str, str]:
         rid = str(uuid.uuid4()).upper()
         action = headers.get("x-acs-action", "")
@@ -154,6 +169,8 @@ class AliyunApi:
             if path != "/":
                 raise ApiError(404, "InvalidAction.NotFound",
                                "Specified api is not found, please check your url and method.")
+            if query is None:
+                raise ApiError(400, "InvalidParameter", "The request is not valid UTF-8.")
             if len(query) + len(body) > MAX_REQUEST_BYTES:
                 raise ApiError(400, "InvalidParameter", "The request is too large.")
             try:
@@ -177,22 +194,37 @@ class AliyunApi:
                 found.append(auth)
                 return auth.secret
 
+            nonces: list[_Nonce] = []
+
+            def note_nonce(nonce: str, access_key_id: str) -> bool:
+                nonces.append(_Nonce(nonce_key(access_key_id, nonce)))
+                return True  # taken below: SendSms's in its send's own transaction
+
             verified = acs_signing.verify(method, path, query_pairs, form_pairs, headers, body,
-                                          secret_for, self.keys.use_nonce)
+                                          secret_for, note_nonce)
             action = verified.action
-            key = found[-1]
-            self.throttle(key.access_key_id, key.user_id)
-            self.keys.touch(key.key_id)
-            self._maybe_sweep()
-            handler = self.actions.get(action)
-            if handler is None:
-                raise ApiError(404, "InvalidAction.NotFound",
-                               "Specified api is not found, please check your url and method.")
-            params = verified.params
-            for name, value in params.items():
-                if _CONTROL.search(value) or _CONTROL.search(name):
-                    raise Business("isv.INVALID_PARAMETERS", f"参数{name[:32]}含有非法字符")
-            result = handler(key.user_id, params)
+            key, nonce = found[-1], nonces[-1]
+            try:
+                self.throttle(key.access_key_id, key.user_id)
+                self.keys.touch(key.key_id)
+                self._maybe_sweep()
+                handler = self.actions.get(action)
+                if handler is None:
+                    raise ApiError(404, "InvalidAction.NotFound",
+                                   "Specified api is not found, please check your url and "
+                                   "method.")
+                params = verified.params
+                for name, value in params.items():
+                    if _CONTROL.search(value) or _CONTROL.search(name):
+                        raise Business("isv.INVALID_PARAMETERS", f"参数{name[:32]}含有非法字符")
+                if action == "SendSms":
+                    result = self.send_sms(key.user_id, params, nonce)
+                else:
+                    self._take(nonce)
+                    result = handler(key.user_id, params)
+            except (ApiError, Business, ServiceError):
+                self._take(nonce)  # a refused request's too: no replay once its cause is gone
+                raise
         except acs_signing.SignatureError as e:
             return self._error(rid, e.status, e.code, e.message, action)
         except ApiError as e:
@@ -203,6 +235,19 @@ class AliyunApi:
             code, message = business_code(e)
             return 200, {"RequestId": rid, "Code": code, "Message": message}, action, code
         return 200, {"RequestId": rid, "Code": "OK", "Message": "OK", **result}, action, "OK"
+
+    def _take(self, nonce: _Nonce) -> None:
+        """Spend the request's nonce now, in a transaction of its own (once)."""
+        if not nonce.taken:
+            nonce.taken = True
+            if not self.keys.use_nonce_key(nonce.key):
+                raise nonce.used()
+
+    def _take_in(self, nonce: _Nonce, db) -> None:
+        """Spend the request's nonce in its send's transaction (``SendRequest.check``)."""
+        nonce.taken = True
+        if not take_nonce(db, nonce.key, self.services.ctx.clock.now()):
+            raise nonce.used()
 
     @staticmethod
     def _error(rid: str, status: int, code: str, message: str, action: str):
@@ -242,6 +287,23 @@ class AliyunApi:
         if m is None:
             raise Business("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
         return m.group(1)
+
+    def _approved(self, user_id: int, template_code: str, sign_name: str) -> tuple[_Tpl, _Sign]:
+        """The customer's approved template and signature, remembered for ``APPROVED_TTL``:
+        the send checks both again in its own transaction, so a template or signature
+        withdrawn meanwhile is still refused, with the same code."""
+        key = (user_id, template_code, sign_name)
+        now = time.monotonic()
+        hit = self._approved_cache.get(key)
+        if hit is not None and now - hit[0] < self.APPROVED_TTL:
+            return hit[1], hit[2]
+        with self.services.store.read() as s:
+            tpl = self._template(s, user_id, template_code)
+            sig = self._sign(s, user_id, sign_name)
+        if len(self._approved_cache) >= 10_000:
+            self._approved_cache.clear()
+        self._approved_cache[key] = (now, tpl, sig)
+        return tpl, sig
 
     @staticmethod
     def _template(s, user_id: int, code: str) -> _Tpl:
@@ -293,10 +355,12 @@ class AliyunApi:
     # --- sending ---------------------------------------------------------------------
 
     def _send(self, user_id: int, tpl, sign_name: str, phones: list[str],
-              params: dict[str, str], out_id: str = ""):
-        """One send; its outcome unless the upstream refused every call."""
-        outcome = self.services.sending.send(SendRequest(user_id, tpl.id, sign_name, phones,
-                                                         params, out_id, gateway=True))
+              params: dict[str, str], out_id: str = "", nonce: _Nonce | None = None):
+        """One send, gathered with those arriving at the same time; its outcome unless the
+        upstream refused every call. ``nonce`` is spent in the send's transaction."""
+        outcome = self.services.sending.send_gathered(SendRequest(
+            user_id, tpl.id, sign_name, phones, params, out_id, gateway=True,
+            check=None if nonce is None else partial(self._take_in, nonce)))
         return self._accepted(outcome)
 
     @staticmethod
@@ -330,15 +394,16 @@ class AliyunApi:
                       .values(biz_id=biz).execution_options(synchronize_session=False))
         return biz
 
-    def send_sms(self, user_id: int, p: dict) -> dict:
+    def send_sms(self, user_id: int, p: dict, nonce: _Nonce | None = None) -> dict:
         required(p, "PhoneNumbers", "SignName", "TemplateCode")
         raw = [n for n in p["PhoneNumbers"].split(",") if n.strip()]
         biz_id, _ = self.send_message(user_id, p["SignName"], p["TemplateCode"], raw,
-                                      p.get("TemplateParam"), self._out_id(p))
+                                      p.get("TemplateParam"), self._out_id(p), nonce)
         return {"BizId": biz_id}
 
     def send_message(self, user_id: int, sign_name: str, template_code: str,
-                     raw: list[str], template_param, out_id: str = "") -> tuple[str, int]:
+                     raw: list[str], template_param, out_id: str = "",
+                     nonce: _Nonce | None = None) -> tuple[str, int]:
         """SendSms's rules and send, for this API and the REST API's ``POST /messages``
         (``template_param``: JSON text or a parsed object). → (BizId, records created);
         raises ``ApiError``, ``Business`` or the send service's errors."""
@@ -347,13 +412,11 @@ class AliyunApi:
                                                        "action.")
         if len(raw) > MAX_SEND:
             raise Business("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
-        with self.services.store.read() as s:
-            tpl = self._template(s, user_id, template_code)
-            sig = self._sign(s, user_id, sign_name)
+        tpl, sig = self._approved(user_id, template_code, sign_name)
         self._scene(sig, tpl)
         phones = [self._phone(n) for n in raw]
         params = self._params(tpl, template_param)
-        outcome = self._send(user_id, tpl, sig.name, phones, params, out_id)
+        outcome = self._send(user_id, tpl, sig.name, phones, params, out_id, nonce)
         return self._biz_id([outcome]), outcome.accepted
 
     def send_batch_sms(self, user_id: int, p: dict) -> dict:
@@ -524,18 +587,45 @@ def api_of(app) -> AliyunApi:
     return api
 
 
-def _api(request: Request) -> AliyunApi:
-    return api_of(request.app)
+class AliyunRoute:
+    """ASGI: the SMS API at ``/`` (every method: Aliyun's answer to one it does not take),
+    answered here; every other request goes on to the app.
 
+    The hottest path of the gateway, so not a FastAPI route: FastAPI's routing, request,
+    dependency and response layers cost about as much CPU per request as everything the
+    event loop does for it otherwise (py-spy under the bench's load). The body is read up
+    to ``MAX_REQUEST_BYTES`` (anything longer is drained, not kept: "too large")."""
 
-@router.api_route("/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
-                  include_in_schema=False)
-async def aliyun(request: Request) -> Response:
-    body = await request.body()
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    api = _api(request)
-    status, payload, action, code = await run_in_threadpool(
-        api.handle, request.method, request.url.path, request.url.query, headers, body)
-    request.state.action, request.state.code = action or "-", code
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(data, status, media_type="application/json;charset=utf-8")
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/":
+            await self.app(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            if size <= MAX_REQUEST_BYTES:
+                chunks.append(chunk)
+            size += len(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)[:MAX_REQUEST_BYTES + 1]
+        try:
+            query = scope["query_string"].decode()
+        except UnicodeDecodeError:
+            query = None
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        api = api_of(scope["app"])
+        status, payload, action, code = await run_in_threadpool(
+            api.handle, scope["method"], "/", query, headers, body)
+        state = scope.setdefault("state", {})
+        state["action"], state["code"] = action or "-", code
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json;charset=utf-8"),
+                                (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})

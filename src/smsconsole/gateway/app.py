@@ -83,7 +83,6 @@ def create_app(services: Services) -> FastAPI:
     app.state.ctx = services
     rest.install(app)
     app.include_router(alipay_notify.router)
-    app.include_router(aliyun_api.router)
-
-    app.add_middleware(AccessLog)
+    app.add_middleware(aliyun_api.AliyunRoute)
+    app.add_middleware(AccessLog)  # the outer one: it logs the SMS API's requests too
     return app

@@ -260,25 +260,38 @@ class AccessKeyService:
     def use_nonce(self, nonce: str, access_key_id: str) -> bool:
         """True the first time this key's nonce is seen within 15 minutes, across every
         process on the database (the primary key decides)."""
-        now = self.ctx.clock.now()
-        try:
-            with self.ctx.store.session() as s:  # plain SQL: one per request
-                db = Driver(s)
-                db.execute("INSERT INTO gateway_nonce (nonce, at) VALUES (?, ?)",
-                           (f"{access_key_id}:{nonce}"[:200], db.time_in(now)))
-        except IntegrityError:
-            with self.ctx.store.session() as s:
-                row = s.get(GatewayNonce, f"{access_key_id}:{nonce}"[:200])
-                if row is None or now - row.at < timedelta(minutes=15):
-                    return False
-                row.at = now  # an old one, kept only because nobody swept yet
-            return True
-        return True
+        return self.use_nonce_key(nonce_key(access_key_id, nonce))
+
+    def use_nonce_key(self, key: str) -> bool:
+        """``use_nonce`` for a ``nonce_key``, in a transaction of its own."""
+        with self.ctx.store.session() as s:  # plain SQL: one per request
+            return take_nonce(Driver(s), key, self.ctx.clock.now())
 
     def sweep_nonces(self) -> int:
-        cutoff = self.ctx.clock.now() - timedelta(minutes=15)
+        cutoff = self.ctx.clock.now() - NONCE_WINDOW
         with self.ctx.store.session() as s:
             return s.execute(delete(GatewayNonce).where(GatewayNonce.at < cutoff)).rowcount
+
+
+NONCE_WINDOW = timedelta(minutes=15)
+
+
+def nonce_key(access_key_id: str, nonce: str) -> str:
+    """A request nonce as the gateway_nonce table keeps it (per AccessKey)."""
+    return f"{access_key_id}:{nonce}"[:200]
+
+
+def take_nonce(db: Driver, key: str, now: datetime) -> bool:
+    """True the first time ``key`` is seen within ``NONCE_WINDOW``, in the caller's
+    transaction (a send's own, for the gateway's SendSms): the primary key decides, so a
+    replay is refused across every process on the database. An old row nobody swept yet
+    is taken over."""
+    at = db.time_in(now)
+    if db.execute("INSERT INTO gateway_nonce (nonce, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                  (key, at)).rowcount:
+        return True
+    return bool(db.execute("UPDATE gateway_nonce SET at = ? WHERE nonce = ? AND at < ?",
+                           (at, key, db.time_in(now - NONCE_WINDOW))).rowcount)
 
 
 def callback_url(raw: str | None, field: str) -> str:

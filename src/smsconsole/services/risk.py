@@ -452,10 +452,16 @@ def counting_refusals(ctx: Context):
     try:
         yield
     except RiskRefused as exc:
-        if exc.hits:
-            with ctx.store.session() as s:
-                _record_hits(s, ctx, exc.user_id, None, exc.hits, ctx.clock.now())
+        record_refusal(ctx, exc)
         raise
+
+
+def record_refusal(ctx: Context, exc: RiskRefused) -> None:
+    """A whole-task refusal's hits, in a transaction of their own (the send's was rolled
+    back, or never wrote the refused task)."""
+    if exc.hits:
+        with ctx.store.session() as s:
+            _record_hits(s, ctx, exc.user_id, None, exc.hits, ctx.clock.now())
 
 
 def held_outcome(outcome_cls, task_id: int, p, verdict: Verdict):

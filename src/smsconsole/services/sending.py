@@ -26,6 +26,8 @@ import json
 import logging
 import re
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import SimpleNamespace
@@ -37,7 +39,7 @@ from smsconsole.cloud.segments import count_segments, full_text
 from smsconsole.services import risk, rollups
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
-from smsconsole.services.errors import Invalid, NotFound, Refused
+from smsconsole.services.errors import Invalid, NotFound, Refused, ServiceError
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     DeliveryStatus,
@@ -51,9 +53,11 @@ from smsconsole.store.models import (
 )
 
 log = logging.getLogger("smsconsole.sending")
+_GATHERER_LOCK = threading.Lock()
 
 MAX_NUMBERS_PER_TASK = 100_000
 MAX_PER_CALL = 1000  # SendSms accepts at most 1000 numbers a call
+MAX_PER_BATCH_CALL = 100  # SendBatchSms: at most 100 numbers
 # A CloudError with one of these codes and no HTTP answer may have been sent: the
 # request went out and the answer was lost (see cloud/_openapi.classify).
 MAYBE_SENT = {"Timeout", "NetworkError", "InvalidResponse"}
@@ -95,6 +99,9 @@ class SendRequest:
     params: dict[str, str] = field(default_factory=dict)
     out_id: str = ""  # the gateway customer's OutId, echoed in details and reports
     gateway: bool = False  # the task keeps the BizId answered (SendOutcome.task_biz_id)
+    # ``send_group`` only: run in the send's transaction before anything of it is written
+    # (the gateway takes the request's nonce there); what it raises refuses the send.
+    check: Callable[[Driver], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,71 @@ class _Created:
     nonce: str
     keep_biz_id: bool
     held_biz_id: str | None
+    shared_out_id: str | None = None  # written for a gathered call (``_Gathering``)
+
+
+class _SharedCall:
+    """One cloud call for several one-call sends of a group: SendBatchSms, one OutId."""
+
+    def __init__(self, template_code: str) -> None:
+        self.template_code = template_code
+        self.out_id = f"sg.{secrets.token_hex(8)}"
+        self.phones: set[str] = set()
+        self.created: list[_Created] = []
+
+
+class _Gathering:
+    """Which sends of a group share a cloud call (``SendService.send_group``): those not
+    held, of one template, up to SendBatchSms's 100 numbers, no number twice (a report
+    is matched to its record by BizId and number). Each is written with its call's OutId
+    before the call, as every send is (the reconciler asks the cloud by it)."""
+
+    def __init__(self) -> None:
+        self.calls: list[_SharedCall] = []
+        self._open: dict[str, _SharedCall] = {}
+
+    def out_id_for(self, p: _Prepared, verdict: risk.Verdict) -> str | None:
+        if verdict.held or len(p.phones) > MAX_PER_BATCH_CALL:
+            return None
+        call = self._open.get(p.template.code)
+        if (call is None or len(call.phones) + len(p.phones) > MAX_PER_BATCH_CALL
+                or not call.phones.isdisjoint(p.phones)):
+            call = self._open[p.template.code] = _SharedCall(p.template.code)
+            self.calls.append(call)
+        call.phones.update(p.phones)
+        return call.out_id
+
+    def add(self, c: _Created) -> None:
+        next(call for call in self.calls if call.out_id == c.shared_out_id).created.append(c)
+
+
+@dataclass
+class _Calls:
+    """What a task's cloud calls came to, for ``SendService._finish``."""
+
+    biz_ids: list[str] = field(default_factory=list)
+    unsaved: list[tuple[str, str]] = field(default_factory=list)  # (out_id, biz_id) to write
+    accepted_any: bool = False
+    unknown_any: bool = False
+    code: str = "OK"
+    message: str = "OK"
+    request_id: str = ""
+
+    def accepted(self, result, out_id: str) -> None:
+        self.accepted_any = True
+        self.request_id = result.request_id or self.request_id
+        self.biz_ids.append(result.biz_id)
+        self.unsaved.append((out_id, result.biz_id))
+
+    def failed(self, exc: Exception) -> None:
+        from smsconsole.cloud.cloud_error import CloudError
+
+        if isinstance(exc, CloudError):
+            self.code = exc.code or "Error"
+            self.message = (exc.raw_message or str(exc))[:512]
+            self.request_id = exc.request_id or self.request_id
+        else:
+            self.code, self.message = "Error", str(exc)[:512]
 
 
 _READ = ("SELECT u.status, u.freeze_reason, u.account, t.id, t.user_id, t.status, t.code, "
@@ -180,6 +252,7 @@ class SendService:
     def __init__(self, ctx: Context, cloud=None) -> None:
         self.ctx = ctx
         self.cloud = cloud
+        self._gatherer = None
 
     # --- validation --------------------------------------------------------------------
 
@@ -283,9 +356,10 @@ class SendService:
         return assigned
 
     def _create(self, s: Session, db: Driver, req: SendRequest, now: datetime,
-                lock: bool) -> _Created:
+                lock: bool, gathering: _Gathering | None = None) -> _Created:
         """Validate, screen, charge and write one task and its records (in ``s``'s
-        transaction, before any cloud call)."""
+        transaction, before any cloud call). With ``gathering``, the records of a send
+        that shares a cloud call carry that call's OutId."""
         p = self._prepare(s, db, req, lock)
         verdict = risk.screen(s, self.ctx, p, now)  # may drop numbers, hold or refuse
         holding_ids = self._charge(db, p, now)
@@ -300,19 +374,32 @@ class SendService:
             held_biz_id))[0][0]
         risk.attach(s, self.ctx, SimpleNamespace(id=task_id, user_id=p.user_id), verdict, now)
         nonce = secrets.token_hex(4)
+        shared = gathering.out_id_for(p, verdict) if gathering is not None else None
         pending, refunded = DeliveryStatus.PENDING.value, db.bool_in(False)
         db.executemany(_RECORD, [
             (task_id, p.user_id, ph, p.sign_name, tpl.code, tpl.sms_type.value, p.segments,
-             pending, at, hid, refunded, out_id_for(task_id, i // MAX_PER_CALL, nonce))
+             pending, at, hid, refunded,
+             shared or out_id_for(task_id, i // MAX_PER_CALL, nonce))
             for i, (ph, hid) in enumerate(zip(p.phones, holding_ids, strict=True))])
         rollups.bump(s, [(self.ctx.clock.day_of(now), p.user_id, p.sign_name,
                           tpl.code, tpl.sms_type.value,
                           {"total": len(p.phones), "segments": len(p.phones) * p.segments})],
                      db=db)
-        return _Created(task_id, p, verdict, nonce, req.gateway, held_biz_id)
+        return _Created(task_id, p, verdict, nonce, req.gateway, held_biz_id, shared)
 
     def send(self, req: SendRequest) -> SendOutcome:
         return self.send_all([req])[0]
+
+    def send_gathered(self, req: SendRequest) -> SendOutcome:
+        """``send`` for a request that may arrive with many others (the gateway's): sent
+        with those waiting at the same time as one group (``services.gathering``)."""
+        gatherer = self._gatherer
+        if gatherer is None:
+            from smsconsole.services.gathering import Gatherer
+
+            with _GATHERER_LOCK:
+                gatherer = self._gatherer = self._gatherer or Gatherer(self.send_group)
+        return gatherer.send(req)
 
     def send_all(self, reqs: list[SendRequest]) -> list[SendOutcome]:
         """Several sends of one user as one decision (SendBatchSms): every one validated,
@@ -334,6 +421,92 @@ class SendService:
                                               keep_biz_id=c.keep_biz_id),
                                refused=c.verdict.refused))
         return out
+
+    def send_group(self, reqs: list[SendRequest]) -> list[SendOutcome | Exception]:
+        """Sends that arrived together (of any users; ``services.gathering``), each decided
+        on its own — a refusal (its error in its place) writes and charges nothing of it —
+        but written in one transaction, and those that can share a cloud call sent in one
+        SendBatchSms (``_Gathering``). The rest as ``send``."""
+        now = self.ctx.clock.now()
+        results: list[SendOutcome | Exception | None] = [None] * len(reqs)
+        created: dict[int, _Created] = {}
+        refused: list[risk.RiskRefused] = []
+        gathering = _Gathering()
+        with self.ctx.store.session() as s:
+            db = Driver(s)
+            # By user: PostgreSQL locks each user's row, always in the same order.
+            for i in sorted(range(len(reqs)), key=lambda i: reqs[i].user_id):
+                if reqs[i].check is not None:
+                    try:
+                        reqs[i].check(db)
+                    except Exception as exc:  # noqa: BLE001 - the caller's refusal, as is
+                        results[i] = exc
+                        continue
+                try:
+                    c = created[i] = self._create(s, db, reqs[i], now, lock=True,
+                                                  gathering=gathering)
+                except ServiceError as exc:  # nothing of this send was written yet
+                    results[i] = exc
+                    if isinstance(exc, risk.RiskRefused):
+                        refused.append(exc)
+                    continue
+                if c.shared_out_id:
+                    gathering.add(c)
+        for exc in refused:
+            risk.record_refusal(self.ctx, exc)
+        # Every shared call made, then what they came to written in one transaction.
+        made = [done for call in gathering.calls for done in self._call_shared(call)]
+        shared: dict[int, SendOutcome] = {}
+        early: set[str] = set()
+        if made:
+            with self.ctx.store.session() as s:
+                db = Driver(s)
+                for c, calls, own_biz_id in made:
+                    shared[c.task_id], found = self._finish(db, c.task_id, c.p, calls,
+                                                            c.keep_biz_id, own_biz_id)
+                    early.update(found)
+        if early:
+            self._apply_early(sorted(early))
+        for i, c in created.items():
+            if c.verdict.held:
+                results[i] = replace(risk.held_outcome(SendOutcome, c.task_id, c.p, c.verdict),
+                                     task_biz_id=c.held_biz_id or "")
+                continue
+            outcome = shared.get(c.task_id) or self._dispatch(
+                c.task_id, c.p, now, c.nonce, fresh=True, keep_biz_id=c.keep_biz_id)
+            results[i] = replace(outcome, refused=c.verdict.refused)
+        return results
+
+    def _call_shared(self, call: _SharedCall) -> list[tuple[_Created, _Calls, str]]:
+        """The cloud call of ``call``'s sends: SendBatchSms (one send alone: SendSms).
+        Refused as a whole, nothing was sent: each send is then made on its own, for its
+        own answer. → (send, what its call came to, the BizId it answers: one of its own
+        when the call's is shared)."""
+        if len(call.created) == 1:
+            c = call.created[0]
+            return [(c, self._call(c.task_id, c.p, c.p.phones, call.out_id), "")]
+        phones, signs, params = [], [], []
+        for c in call.created:
+            values = json.loads(c.p.params_json)
+            for phone in c.p.phones:
+                phones.append(phone)
+                signs.append(c.p.sign_name)
+                params.append(values)
+        calls = _Calls()
+        try:
+            result = self.cloud.sms().send_batch_sms(phones, signs, call.template_code,
+                                                     params, out_id=call.out_id)
+        except Exception as exc:  # noqa: BLE001 - every failure is settled, never lost
+            if not maybe_sent(exc):
+                return [(c, self._call(c.task_id, c.p, c.p.phones, call.out_id), "")
+                        for c in call.created]
+            calls.failed(exc)
+            calls.unknown_any = True
+            for c in call.created:
+                self._unknown_chunk(c.task_id, call.out_id, calls.code, calls.message)
+        else:
+            calls.accepted(result, call.out_id)
+        return [(c, calls, platform_biz_id() if c.keep_biz_id else "") for c in call.created]
 
     def send_by_code(self, user_id: int, template_code: str, sign_name: str,
                      phones: list[str], params: dict[str, str], out_id: str = "") -> SendOutcome:
@@ -357,68 +530,74 @@ class SendService:
         (one transaction for a one-call send): a crash in between leaves the records
         pending with their OutId, which the reconciler settles as any lost answer.
         ``keep_biz_id``: the task keeps the BizId answered (a gateway send)."""
-        from smsconsole.cloud.cloud_error import CloudError
-
-        params = json.loads(p.params_json) or None
-        biz_ids: list[str] = []
-        unsaved: list[tuple[str, str]] = []  # (out_id, biz_id) not written yet
-        accepted_any = unknown_any = False
-        code, message, request_id = "OK", "OK", ""
+        calls = _Calls()
         for call, start in enumerate(range(0, len(p.phones), MAX_PER_CALL)):
             chunk = p.phones[start:start + MAX_PER_CALL]
-            out_id = out_id_for(task_id, call, nonce)
-            if not (fresh and call == 0) or unsaved:
-                alive = self._beat(task_id, unsaved)
-                unsaved = []
+            call_out_id = out_id_for(task_id, call, nonce)
+            if not (fresh and call == 0) or calls.unsaved:
+                alive = self._beat(task_id, calls.unsaved)
+                calls.unsaved = []
                 if not alive:
                     # The reconciler took this task over (we looked dead): it settles the
                     # remaining records, which were never sent.
-                    unknown_any = True
+                    calls.unknown_any = True
                     break
-            try:
-                result = self.cloud.sms().send_sms(chunk, p.sign_name, p.template.code, params,
-                                                   out_id=out_id)
-            except Exception as exc:  # noqa: BLE001 - every failure is settled, never lost
-                if isinstance(exc, CloudError):
-                    code = exc.code or "Error"
-                    message = (exc.raw_message or str(exc))[:512]
-                    request_id = exc.request_id or request_id
-                else:
-                    code, message = "Error", str(exc)[:512]
-                if maybe_sent(exc):
-                    unknown_any = True
-                    self._unknown_chunk(task_id, out_id, code, message)
-                else:
-                    self._fail_chunk(task_id, chunk, code, message)
-                continue
-            accepted_any = True
-            request_id = result.request_id or request_id
-            biz_ids.append(result.biz_id)
-            unsaved.append((out_id, result.biz_id))
-        status = (TaskStatus.SUBMITTED if accepted_any else
-                  TaskStatus.UNKNOWN if unknown_any else TaskStatus.REJECTED)
-        task_biz_id = ""
-        if keep_biz_id and status != TaskStatus.REJECTED:
-            task_biz_id = biz_ids[0] if biz_ids else platform_biz_id()
+            self._call(task_id, p, chunk, call_out_id, calls)
         with self.ctx.store.session() as s:
-            db = Driver(s)
-            early = self._save_biz_ids(db, task_id, unsaved)
-            if task_biz_id:  # whatever the status (the reconciler may own the task)
-                db.execute("UPDATE send_task SET biz_id = ? WHERE id = ? AND biz_id IS NULL",
-                           (task_biz_id, task_id))
-                task_biz_id = db.rows("SELECT biz_id FROM send_task WHERE id = ?",
-                                      (task_id,))[0][0]
-            db.execute("UPDATE send_task SET status = ?, result_code = ?, result_message = ?, "
-                       "request_id = ? WHERE id = ? AND status = ?",
-                       (status.value, "OK" if accepted_any and code == "OK" else code,
-                        message, request_id, task_id, TaskStatus.SENDING.value))
+            outcome, early = self._finish(Driver(s), task_id, p, calls, keep_biz_id)
         if early:
             self._apply_early(early)
+        return outcome
+
+    def _call(self, task_id: int, p: _Prepared, chunk: list[str], out_id: str,
+              calls: _Calls | None = None) -> _Calls:
+        """One SendSms for ``chunk`` of the task's numbers, added to ``calls``. A refusal
+        fails the chunk's records and gives their quota back; a lost answer makes them
+        *unknown* (the reconciler settles them)."""
+        calls = calls if calls is not None else _Calls()
+        try:
+            result = self.cloud.sms().send_sms(chunk, p.sign_name, p.template.code,
+                                               json.loads(p.params_json) or None,
+                                               out_id=out_id)
+        except Exception as exc:  # noqa: BLE001 - every failure is settled, never lost
+            calls.failed(exc)
+            if maybe_sent(exc):
+                calls.unknown_any = True
+                self._unknown_chunk(task_id, out_id, calls.code, calls.message)
+            else:
+                self._fail_chunk(task_id, chunk, calls.code, calls.message)
+            return calls
+        calls.accepted(result, out_id)
+        return calls
+
+    def _finish(self, db: Driver, task_id: int, p: _Prepared, calls: _Calls,
+                keep_biz_id: bool, own_biz_id: str = "") -> tuple[SendOutcome, list[str]]:
+        """Write what the task's calls came to (in the caller's transaction): the BizIds
+        on its records, the BizId answered on the task (``own_biz_id``, else the first
+        upstream one), its status and result. → the outcome, and the BizIds with reports
+        that came before them (``_apply_early`` after the commit)."""
+        status = (TaskStatus.SUBMITTED if calls.accepted_any else
+                  TaskStatus.UNKNOWN if calls.unknown_any else TaskStatus.REJECTED)
+        task_biz_id = ""
+        if keep_biz_id and status != TaskStatus.REJECTED:
+            task_biz_id = own_biz_id or (calls.biz_ids[0] if calls.biz_ids
+                                         else platform_biz_id())
+        early = self._save_biz_ids(db, task_id, calls.unsaved)
+        if task_biz_id:  # whatever the status (the reconciler may own the task)
+            db.execute("UPDATE send_task SET biz_id = ? WHERE id = ? AND biz_id IS NULL",
+                       (task_biz_id, task_id))
+            task_biz_id = db.rows("SELECT biz_id FROM send_task WHERE id = ?",
+                                  (task_id,))[0][0]
+        code = calls.code
+        db.execute("UPDATE send_task SET status = ?, result_code = ?, result_message = ?, "
+                   "request_id = ? WHERE id = ? AND status = ?",
+                   (status.value, "OK" if calls.accepted_any and code == "OK" else code,
+                    calls.message, calls.request_id, task_id, TaskStatus.SENDING.value))
         return SendOutcome(task_id=task_id, accepted=len(p.phones), invalid=p.invalid,
                            duplicates=p.duplicates, opted_out=p.opted_out,
                            segments_each=p.segments, charged=p.segments * len(p.phones),
-                           status=status, result_code=code, result_message=message,
-                           biz_ids=biz_ids, task_biz_id=task_biz_id)
+                           status=status, result_code=code, result_message=calls.message,
+                           biz_ids=list(calls.biz_ids), task_biz_id=task_biz_id), early
 
     @staticmethod
     def _save_biz_ids(db: Driver, task_id: int, unsaved: list[tuple[str, str]]) -> list[str]:

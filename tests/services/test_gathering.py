@@ -1,0 +1,241 @@
+"""Sends gathered into groups (services/gathering.py, ``SendService.send_group``): one
+transaction for the group, one SendBatchSms for the sends that can share it, each send
+decided and answered on its own. Real sandbox, real SDK; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from smsconsole.cloud.sandbox import client as sbc
+from smsconsole.services.errors import Refused
+from smsconsole.services.gathering import Gatherer
+from smsconsole.services.reconcile import Reconciler
+from smsconsole.services.sending import SendOutcome, SendRequest
+from smsconsole.store.models import (
+    DeliveryStatus,
+    Holding,
+    SendRecord,
+    SendTask,
+    SmsType,
+    TaskStatus,
+)
+from tests import factories as f
+from tests.consistency import assert_consistent, assert_matches_sandbox
+from tests.services.cloudseed import sender
+from tests.services.test_reconcile import (  # noqa: F401 - rsvc is a fixture
+    LATE,
+    NOW,
+    by_status,
+    drain,
+    rsvc,
+    task_status,
+    wait_sandbox,
+)
+from tests.services.test_sending import params_for
+
+
+def gw(svc, who, phones, kind=SmsType.NOTIFICATION, **kw) -> SendRequest:
+    """A gateway send (it keeps the BizId it answers)."""
+    tid = who.templates[kind]
+    return SendRequest(who.user_id, tid, who.sign_name, phones, params_for(svc, tid),
+                       gateway=True, **kw)
+
+
+def records(svc, task_id) -> list:
+    with svc.store.read() as s:
+        return s.execute(select(SendRecord.phone, SendRecord.out_id, SendRecord.biz_id,
+                                SendRecord.status)
+                         .where(SendRecord.task_id == task_id)
+                         .order_by(SendRecord.id)).all()
+
+
+def calls(box) -> tuple[int, int]:
+    """(SendBatchSms, SendSms) requests the sandbox got."""
+    return (sbc.request_count(box.endpoints, "sms", "SendBatchSms"),
+            sbc.request_count(box.endpoints, "sms", "SendSms"))
+
+
+def used(svc, user_id) -> int:
+    with svc.store.read() as s:
+        return s.scalar(select(func.coalesce(func.sum(Holding.used), 0))
+                        .where(Holding.user_id == user_id))
+
+
+class Replayed(Exception):
+    pass
+
+
+def replayed(_db) -> None:
+    raise Replayed
+
+
+def test_a_group_is_one_send_batch_sms_each_send_decided_and_answered_on_its_own(wsvc, box):
+    svc = wsvc
+    a, b, poor = (sender(svc, svc.admin) for _ in range(3))
+    f.quota(svc, svc.admin, a.user_id, 100)
+    f.quota(svc, svc.admin, b.user_id, 100)
+    reqs = [gw(svc, a, ["13700000001"], out_id="a-1"), gw(svc, b, ["13700000002", "13700000003"]),
+            gw(svc, poor, ["13700000004"]),  # no quota at all
+            gw(svc, a, ["13700000005"], check=replayed),  # the gateway's nonce check
+            gw(svc, a, ["13700000006"])]
+    with svc.store.read() as s:
+        tasks_before = s.scalar(select(func.count()).select_from(SendTask))
+    out = svc.sending.send_group(reqs)
+    assert isinstance(out[2], Refused) and out[2].key == "error.send.quota"
+    assert isinstance(out[3], Replayed)
+    sent = [out[0], out[1], out[4]]
+    assert all(isinstance(o, SendOutcome) and o.status == TaskStatus.SUBMITTED for o in sent)
+    # One SendBatchSms for the three sends (one template, no number twice), no SendSms.
+    assert calls(box) == (1, 0)
+    upstream = {o.biz_ids[0] for o in sent}
+    assert len(upstream) == 1
+    # Each send answers a BizId of its own (the customer's), kept on its task; the
+    # call's is on the records, which all carry the call's OutId.
+    answered = [o.task_biz_id for o in sent]
+    assert len(set(answered)) == 3 and not upstream & set(answered)
+    rows = [r for o in sent for r in records(svc, o.task_id)]
+    assert sorted(r.phone for r in rows) == ["13700000001", "13700000002", "13700000003",
+                                             "13700000006"]
+    assert len({r.out_id for r in rows}) == 1 and rows[0].out_id.startswith("sg.")
+    assert {r.biz_id for r in rows} == upstream
+    with svc.store.read() as s:
+        assert s.scalar(select(func.count()).select_from(SendTask)) == tasks_before + 3
+        assert dict(s.execute(select(SendTask.id, SendTask.biz_id).where(
+            SendTask.id.in_([o.task_id for o in sent]))).all()) == {
+            o.task_id: o.task_biz_id for o in sent}
+        assert s.scalar(select(SendTask.out_id).where(SendTask.id == out[0].task_id)) == "a-1"
+    # The refused sends wrote and charged nothing.
+    assert used(svc, poor.user_id) == 0 and used(svc, a.user_id) == 2
+    assert used(svc, b.user_id) == 2
+    state = sbc.state(box.endpoints)
+    assert {(m["phone"], m["out_id"]) for m in state["messages"]} == {
+        (r.phone, rows[0].out_id) for r in rows}
+    drain(svc, box)
+    assert assert_matches_sandbox(svc, sbc.state(box.endpoints)) == 4
+    assert_consistent(svc)
+
+
+def test_a_number_twice_or_another_template_has_a_call_of_its_own(wsvc, box):
+    svc = wsvc
+    a, b = sender(svc, svc.admin), sender(svc, svc.admin)
+    for who in (a, b):
+        f.quota(svc, svc.admin, who.user_id, 100)
+        f.quota(svc, svc.admin, who.user_id, 100, SmsType.VERIFICATION)
+    out = svc.sending.send_group([
+        gw(svc, a, ["13700000001"]), gw(svc, b, ["13700000002"]),
+        gw(svc, b, ["13700000001"]),  # the same number: a report could not tell them apart
+        gw(svc, a, ["13700000009"], SmsType.VERIFICATION)])
+    assert all(o.status == TaskStatus.SUBMITTED for o in out)
+    assert calls(box) == (1, 2)
+    out_ids = [records(svc, o.task_id)[0].out_id for o in out]
+    assert out_ids[0] == out_ids[1] and len(set(out_ids)) == 3
+    # A send alone in its call answers the call's BizId, as a send made on its own does.
+    assert out[2].task_biz_id == out[2].biz_ids[0] != out[0].biz_ids[0]
+    assert out[3].task_biz_id == out[3].biz_ids[0]
+
+
+def test_a_refused_shared_call_is_made_again_per_send_for_its_own_answer(wsvc, box):
+    """SendBatchSms refused as a whole sent nothing: each send then goes on its own, so
+    one customer's refusal is not another's; a send the cloud refuses is refunded."""
+    svc = wsvc
+    a, b = sender(svc, svc.admin), sender(svc, svc.admin)
+    f.quota(svc, svc.admin, a.user_id, 100)
+    f.quota(svc, svc.admin, b.user_id, 100)
+    sbc.inject_fault(box.endpoints, "sms", "SendBatchSms", kind="error", status=200,
+                     code="isv.BUSINESS_LIMIT_CONTROL", message="触发分钟级流控")
+    sbc.inject_fault(box.endpoints, "sms", "SendSms", kind="error", status=200,
+                     code="isv.BUSINESS_LIMIT_CONTROL", message="触发分钟级流控")
+    out = svc.sending.send_group([gw(svc, a, ["13700000001"]), gw(svc, b, ["13700000002"])])
+    assert calls(box) == (1, 2)
+    refused, ok = out
+    assert refused.status == TaskStatus.REJECTED
+    assert refused.result_code == "isv.BUSINESS_LIMIT_CONTROL" and not refused.task_biz_id
+    assert records(svc, refused.task_id)[0].status == DeliveryStatus.FAILED
+    assert used(svc, a.user_id) == 0  # given back
+    assert ok.status == TaskStatus.SUBMITTED and ok.task_biz_id == ok.biz_ids[0]
+    assert records(svc, ok.task_id)[0].biz_id == ok.biz_ids[0]
+    assert used(svc, b.user_id) == 1
+    assert_consistent(svc)
+
+
+@pytest.mark.parametrize("fault", ["delay", "drop"])
+def test_a_shared_call_whose_answer_is_lost_is_settled_by_the_reconciler(rsvc, fault):  # noqa: F811
+    """The answer of a SendBatchSms is lost: every send in it is unknown, stays charged,
+    and the reconciler asks the cloud by the shared OutId: sent (delay) or refunded
+    (drop), each exactly once."""
+    svc, box, _, _ = rsvc
+    a, b = sender(svc, svc.admin), sender(svc, svc.admin)
+    f.quota(svc, svc.admin, a.user_id, 20)
+    f.quota(svc, svc.admin, b.user_id, 20)
+    sbc.inject_fault(box.endpoints, "sms", "SendBatchSms", kind=fault, seconds=LATE)
+    out = svc.sending.send_group([gw(svc, a, f.phones(3, 10)), gw(svc, b, f.phones(2, 20))])
+    assert [o.status for o in out] == [TaskStatus.UNKNOWN] * 2
+    assert all(o.task_biz_id for o in out)  # answered: an error would invite a resend
+    assert by_status(svc) == {DeliveryStatus.UNKNOWN: 5}
+    assert used(svc, a.user_id) + used(svc, b.user_id) == 5
+    if fault == "delay":
+        wait_sandbox(box, 5)
+    result = Reconciler(svc.ctx, svc.cloud).run(**NOW)
+    assert (result.sent, result.not_sent) == ((5, 0) if fault == "delay" else (0, 5))
+    assert {task_status(svc, o.task_id) for o in out} == {
+        TaskStatus.SUBMITTED if fault == "delay" else TaskStatus.REJECTED}
+    drain(svc, box)
+    messages = sbc.state(box.endpoints)["messages"]
+    assert len(messages) == (5 if fault == "delay" else 0)
+    assert assert_matches_sandbox(svc, {"messages": messages}) == len(messages)
+    counts = assert_consistent(svc)  # holdings equal a recount: refunded exactly once
+    assert counts[DeliveryStatus.UNKNOWN] == counts[DeliveryStatus.PENDING] == 0
+    if fault == "drop":
+        assert used(svc, a.user_id) == used(svc, b.user_id) == 0
+
+
+def test_concurrent_callers_are_gathered_and_each_gets_its_own_result():
+    """The first caller leads; those arriving while its group is being sent wait and go
+    as the next group, led by one of them; each result (or refusal) reaches its own
+    caller, and an error of the whole group reaches every caller in it."""
+    groups: list[list] = []
+    first_in = threading.Event()
+    release = threading.Event()
+
+    def send_group(reqs):
+        groups.append(list(reqs))
+        if len(groups) == 1:
+            first_in.set()
+            assert release.wait(10)
+        if "boom" in reqs:
+            raise RuntimeError("database away")
+        return [ValueError(r) if r.startswith("bad") else r.upper() for r in reqs]
+
+    g = Gatherer(send_group)
+    results: dict[str, object] = {}
+
+    def caller(req):
+        try:
+            results[req] = g.send(req)
+        except Exception as exc:  # noqa: BLE001 - what the caller got
+            results[req] = exc
+
+    lead = threading.Thread(target=caller, args=("first",))
+    lead.start()
+    assert first_in.wait(10)
+    others = [threading.Thread(target=caller, args=(r,)) for r in ("a", "bad-b", "c")]
+    for t in others:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(g._waiting) < 3 and time.monotonic() < deadline:  # all three queued
+        time.sleep(0.01)
+    release.set()
+    for t in [lead, *others]:
+        t.join(10)
+    assert groups[0] == ["first"] and sorted(groups[1]) == ["a", "bad-b", "c"]
+    assert len(groups) == 2
+    assert results["first"] == "FIRST" and results["a"] == "A" and results["c"] == "C"
+    assert isinstance(results["bad-b"], ValueError)
+    # Alone, a caller is a group of one at once; a group's error reaches each caller.
+    assert g.send("alone") == "ALONE" and groups[-1] == ["alone"]
+    with pytest.raises(RuntimeError, match="database away"):
+        g.send("boom")

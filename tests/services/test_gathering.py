@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from smsconsole.cloud.sandbox import client as sbc
 from smsconsole.services.errors import Refused
-from smsconsole.services.gathering import Gatherer
+from smsconsole.services.gathering import SLOW_CALL, Gatherer
 from smsconsole.services.reconcile import Reconciler
 from smsconsole.services.sending import SendOutcome, SendRequest
 from smsconsole.store.models import (
@@ -194,18 +194,19 @@ def test_a_shared_call_whose_answer_is_lost_is_settled_by_the_reconciler(rsvc, f
 
 
 def test_concurrent_callers_are_gathered_and_each_gets_its_own_result():
-    """The first caller leads; those arriving while its group is being sent wait and go
-    as the next group, led by one of them; each result (or refusal) reaches its own
+    """The first caller leads; those arriving while its group is being written wait and
+    go as the next group, led by one of them; each result (or refusal) reaches its own
     caller, and an error of the whole group reaches every caller in it."""
     groups: list[list] = []
     first_in = threading.Event()
     release = threading.Event()
 
-    def send_group(reqs):
+    def send_group(reqs, written):
         groups.append(list(reqs))
         if len(groups) == 1:
             first_in.set()
             assert release.wait(10)
+        written()
         if "boom" in reqs:
             raise RuntimeError("database away")
         return [ValueError(r) if r.startswith("bad") else r.upper() for r in reqs]
@@ -239,3 +240,32 @@ def test_concurrent_callers_are_gathered_and_each_gets_its_own_result():
     assert g.send("alone") == "ALONE" and groups[-1] == ["alone"]
     with pytest.raises(RuntimeError, match="database away"):
         g.send("boom")
+
+
+def test_a_group_slow_in_the_cloud_does_not_hold_up_the_next():
+    """A group's cloud calls hold up the next group for ``SLOW_CALL`` at most: then the
+    next caller leads and finishes a group of its own while the slow call goes on."""
+    slow = threading.Event()
+    calling = threading.Event()
+
+    def send_group(reqs, written):
+        written()
+        if reqs == ["slow"]:
+            calling.set()
+            assert slow.wait(20)
+        return [r.upper() for r in reqs]
+
+    g = Gatherer(send_group)
+    got: dict[str, object] = {}
+    first = threading.Thread(target=lambda: got.update(slow=g.send("slow")))
+    first.start()
+    assert calling.wait(10)
+    started = time.monotonic()
+    second = threading.Thread(target=lambda: got.update(quick=g.send("quick")))
+    second.start()
+    second.join(10)
+    assert got == {"quick": "QUICK"}
+    assert time.monotonic() - started >= SLOW_CALL * 0.9  # it did wait for the slow call
+    slow.set()
+    first.join(10)
+    assert got == {"quick": "QUICK", "slow": "SLOW"}

@@ -3,71 +3,93 @@
 Every send costs a write transaction before its cloud call and one after it, and the
 cloud call itself (the official SDK: about as much CPU again as the rest). When many
 customers' requests arrive at once, each of them paying for all three is what limits
-the gateway. ``Gatherer.send`` lets the first caller *lead*: it takes every request
-waiting, sends them as one group (``SendService.send_group``: one transaction for all of
-them, one SendBatchSms for those that can share it, one transaction for the results) and
-hands each caller its own result; callers that arrive meanwhile wait for the next group.
-When the leader's own request is done it steps down and a waiting caller takes over, so
-no caller serves the others for long. A caller alone is a group of one at once: nothing
-waits on a timer, and a quiet gateway sends exactly as before.
+the gateway. ``Gatherer.send`` lets a caller *lead*: it takes every request waiting and
+sends them as one group (``SendService.send_group``: one transaction for all of them,
+one SendBatchSms for those that can share it, one transaction for the results), handing
+each caller its own result; callers arriving meanwhile wait, and one of them leads the
+next group. A caller alone is a group of one at once: nothing waits on a timer, and a
+quiet gateway sends as before.
+
+A slow cloud call must not hold up the sends that are not in it: once a group is
+written and its cloud calls have taken ``SLOW_CALL``, the next caller waiting leads the
+next group without waiting for them.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 MAX_GROUP = 64  # requests in one transaction
+SLOW_CALL = 0.25  # seconds a group's cloud calls may hold up the next group
 
 
 @dataclass
 class _Ticket:
     req: object
-    done: bool = False
+    sent: threading.Event | None = None  # its group's, once taken: set when it is sent
     value: object = None
 
 
 class Gatherer:
     def __init__(self, send_group) -> None:
-        """``send_group(requests) -> [outcome or exception, ...]``, in order."""
+        """``send_group(requests, written) -> [outcome or exception, ...]``, in order;
+        it calls ``written()`` once the group is written, before its cloud calls."""
         self._send_group = send_group
-        self._cv = threading.Condition()
+        self._cv = threading.Condition()  # the callers not in a group yet: who leads
         self._waiting: list[_Ticket] = []
-        self._leading = False
+        self._leader: object | None = None  # the leading group's token
+        self._calling_since: float | None = None  # the leading group's cloud calls began
 
     def send(self, req):
         """``req``'s outcome, sent with whatever arrived with it; its refusal raised."""
         ticket = _Ticket(req)
         with self._cv:
             self._waiting.append(ticket)
-            while not ticket.done and self._leading:
-                self._cv.wait()
-            lead = not ticket.done
-            if lead:
-                self._leading = True
-        if lead:
-            try:
-                while not ticket.done:
-                    with self._cv:
-                        group = self._waiting[:MAX_GROUP]
-                        del self._waiting[:len(group)]
-                    self._run(group)
-            finally:
-                with self._cv:
-                    self._leading = False
-                    self._cv.notify_all()
+        while ticket.sent is None:
+            with self._cv:
+                while ticket.sent is None and self._leader is not None:
+                    if self._calling_since is None:
+                        self._cv.wait()
+                        continue
+                    left = self._calling_since + SLOW_CALL - time.monotonic()
+                    if left <= 0:
+                        break  # the leading group is stuck in the cloud: lead past it
+                    self._cv.wait(left)
+                if ticket.sent is not None:
+                    break
+                token = self._leader = object()
+                self._calling_since = None
+                group = self._waiting[:MAX_GROUP]
+                del self._waiting[:len(group)]
+                sent = threading.Event()
+                for t in group:
+                    t.sent = sent
+            self._run(group, sent, token)
+        ticket.sent.wait()
         if isinstance(ticket.value, BaseException):
             raise ticket.value
         return ticket.value
 
-    def _run(self, group: list[_Ticket]) -> None:
+    def _run(self, group: list[_Ticket], sent: threading.Event, token: object) -> None:
+        """Send ``group``, led by this thread (``token``)."""
+        def written() -> None:
+            with self._cv:
+                if self._leader is token:
+                    self._calling_since = time.monotonic()
+                    self._cv.notify_all()  # waiters start their SLOW_CALL clock
+
         values: list = [RuntimeError("the send was interrupted")] * len(group)
         try:
-            values = self._send_group([t.req for t in group])
+            values = self._send_group([t.req for t in group], written)
         except Exception as exc:  # noqa: BLE001 - every caller of the group learns it
             values = [exc] * len(group)
         finally:
+            for ticket, value in zip(group, values, strict=True):
+                ticket.value = value
             with self._cv:
-                for ticket, value in zip(group, values, strict=True):
-                    ticket.done, ticket.value = True, value
-                self._cv.notify_all()
+                if self._leader is token:
+                    self._leader = self._calling_since = None
+                    self._cv.notify_all()
+            sent.set()

@@ -422,11 +422,13 @@ class SendService:
                                refused=c.verdict.refused))
         return out
 
-    def send_group(self, reqs: list[SendRequest]) -> list[SendOutcome | Exception]:
+    def send_group(self, reqs: list[SendRequest],
+                   written: Callable[[], None] | None = None) -> list[SendOutcome | Exception]:
         """Sends that arrived together (of any users; ``services.gathering``), each decided
         on its own — a refusal (its error in its place) writes and charges nothing of it —
         but written in one transaction, and those that can share a cloud call sent in one
-        SendBatchSms (``_Gathering``). The rest as ``send``."""
+        SendBatchSms (``_Gathering``). The rest as ``send``. ``written`` is called once
+        the sends are written, before any cloud call."""
         now = self.ctx.clock.now()
         results: list[SendOutcome | Exception | None] = [None] * len(reqs)
         created: dict[int, _Created] = {}
@@ -434,14 +436,17 @@ class SendService:
         gathering = _Gathering()
         with self.ctx.store.session() as s:
             db = Driver(s)
-            # By user: PostgreSQL locks each user's row, always in the same order.
-            for i in sorted(range(len(reqs)), key=lambda i: reqs[i].user_id):
-                if reqs[i].check is not None:
+            # The checks first (the nonces' rows), then by user: PostgreSQL locks each
+            # user's row, always in the same order, after every other lock.
+            for i, req in enumerate(reqs):
+                if req.check is not None:
                     try:
-                        reqs[i].check(db)
+                        req.check(db)
                     except Exception as exc:  # noqa: BLE001 - the caller's refusal, as is
                         results[i] = exc
-                        continue
+            for i in sorted(range(len(reqs)), key=lambda i: reqs[i].user_id):
+                if results[i] is not None:
+                    continue
                 try:
                     c = created[i] = self._create(s, db, reqs[i], now, lock=True,
                                                   gathering=gathering)
@@ -454,6 +459,8 @@ class SendService:
                     gathering.add(c)
         for exc in refused:
             risk.record_refusal(self.ctx, exc)
+        if written is not None:
+            written()
         # Every shared call made, then what they came to written in one transaction.
         made = [done for call in gathering.calls for done in self._call_shared(call)]
         shared: dict[int, SendOutcome] = {}

@@ -462,7 +462,8 @@ class SendService:
         if written is not None:
             written()
         # Every shared call made, then what they came to written in one transaction.
-        made = [done for call in gathering.calls for done in self._call_shared(call)]
+        made = [done for call in gathering.calls if call.created
+                for done in self._call_shared(call)]
         shared: dict[int, SendOutcome] = {}
         early: set[str] = set()
         if made:

@@ -87,6 +87,16 @@ def test_nonces_are_single_use_across_service_instances(services):
     assert other.use_nonce("n1", "AK2") is True
 
 
+def test_a_nonce_older_than_15_minutes_nobody_swept_is_taken_again(services):
+    clock = services.ctx.clock
+    assert services.keys.use_nonce("n1", "AK") is True
+    clock.advance(minutes=14)
+    assert services.keys.use_nonce("n1", "AK") is False
+    clock.advance(minutes=2)
+    assert services.keys.use_nonce("n1", "AK") is True  # the old row, taken over
+    assert services.keys.use_nonce("n1", "AK") is False  # and it counts from now
+
+
 def _cli_env(data_dir, db_url) -> dict:
     return dict(SMSCONSOLE_DATA_DIR=str(data_dir), SMSCONSOLE_DB_URL=db_url,
                 SMSCONSOLE_LANG="en", SMSCONSOLE_SECRET_KEY=TEST_SECRET_KEY.decode())

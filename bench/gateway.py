@@ -11,7 +11,7 @@
 With (a), a reference: a bare forwarder (signature check and one SDK upstream call per
 request, no database) under the same load; and the gateway's upstream calls per request
 (the sandbox's counters): requests that arrive together share a SendBatchSms
-(``services.gathering``), so the gateway can pass the forwarder.
+(``services.gathering``), where the forwarder makes one call per request.
 
 The sandbox and the gateway run as their own processes (``smsconsole sandbox``,
 ``smsconsole serve``) on a scratch SQLite data dir; the client threads run here.
@@ -298,8 +298,8 @@ def main() -> int:
         line("sendsms direct to sandbox", direct, "req/s", None,
              extra=f" (the SDK client's CPU {client_cpu * 1e6:,.0f} µs/request)")
         line("sendsms through gateway", via, "req/s", None,
-             extra=f" (upstream calls per request {calls_made / n:.2f}: the requests that "
-                   "arrive together share a SendBatchSms)")
+             extra=f" (upstream calls per request {calls_made / (n + min(50, n)):.2f}, "
+                   "warm-up included: requests that arrive together share a SendBatchSms)")
         line("gateway/direct throughput", via / direct, "", "≥ 0.50", via / direct >= 0.5,
              fmt=".2f")
         fenv = dict(env, UP_AK=eps["access-key-id"], UP_SECRET=eps["access-key-secret"],

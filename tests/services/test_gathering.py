@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from smsconsole.cloud.sandbox import client as sbc
 from smsconsole.services.errors import Refused
-from smsconsole.services.gathering import SLOW_CALL, Gatherer
+from smsconsole.services.gathering import MAX_WEIGHT, SLOW_CALL, Gatherer
 from smsconsole.services.reconcile import Reconciler
 from smsconsole.services.sending import SendOutcome, SendRequest
 from smsconsole.store.models import (
@@ -269,3 +269,35 @@ def test_a_group_slow_in_the_cloud_does_not_hold_up_the_next():
     slow.set()
     first.join(10)
     assert got == {"quick": "QUICK", "slow": "SLOW"}
+
+
+def test_a_group_is_bounded_by_its_numbers():
+    """Big sends waiting do not make one long transaction: a group takes requests up to
+    MAX_WEIGHT numbers (one at least, however big), the longest waiting first."""
+    groups: list[list] = []
+    release = threading.Event()
+
+    def send_group(reqs, written):
+        groups.append(list(reqs))
+        if len(groups) == 1:
+            assert release.wait(10)
+        written()
+        return [len(r) for r in reqs]
+
+    g = Gatherer(send_group, weight=len)
+    first = threading.Thread(target=g.send, args=("x",))
+    first.start()
+    deadline = time.monotonic() + 10
+    while not groups and time.monotonic() < deadline:
+        time.sleep(0.01)
+    big, small = "b" * (MAX_WEIGHT - 10), "s" * 20
+    waiting = [threading.Thread(target=g.send, args=(r,)) for r in (big, small, "t" * 5)]
+    for t in waiting:
+        t.start()
+        while len(g._waiting) < waiting.index(t) + 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    release.set()
+    for t in [first, *waiting]:
+        t.join(10)
+    assert [[len(r) for r in grp] for grp in groups] == [[1], [MAX_WEIGHT - 10], [20, 5]]
+    assert g.send("h" * (MAX_WEIGHT + 1)) == MAX_WEIGHT + 1  # alone, however big

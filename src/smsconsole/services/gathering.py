@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 MAX_GROUP = 64  # requests in one transaction
+MAX_WEIGHT = 2000  # and their weight (numbers): a group's transaction stays short
 SLOW_CALL = 0.25  # seconds a group's cloud calls may hold up the next group
 
 
@@ -33,10 +34,12 @@ class _Ticket:
 
 
 class Gatherer:
-    def __init__(self, send_group) -> None:
+    def __init__(self, send_group, weight=lambda _req: 1) -> None:
         """``send_group(requests, written) -> [outcome or exception, ...]``, in order;
-        it calls ``written()`` once the group is written, before its cloud calls."""
+        it calls ``written()`` once the group is written, before its cloud calls.
+        ``weight(request)``: its share of ``MAX_WEIGHT`` (a group takes one at least)."""
         self._send_group = send_group
+        self._weight = weight
         self._cv = threading.Condition()  # the callers not in a group yet: who leads
         self._waiting: list[_Ticket] = []
         self._leader: object | None = None  # the leading group's token
@@ -61,8 +64,7 @@ class Gatherer:
                     break
                 token = self._leader = object()
                 self._calling_since = None
-                group = self._waiting[:MAX_GROUP]
-                del self._waiting[:len(group)]
+                group = self._take()
                 sent = threading.Event()
                 for t in group:
                     t.sent = sent
@@ -71,6 +73,19 @@ class Gatherer:
         if isinstance(ticket.value, BaseException):
             raise ticket.value
         return ticket.value
+
+    def _take(self) -> list[_Ticket]:
+        """The next group: the longest waiting, up to ``MAX_GROUP`` and ``MAX_WEIGHT``."""
+        total = 0
+        count = 0
+        for ticket in self._waiting[:MAX_GROUP]:
+            total += self._weight(ticket.req)
+            if count and total > MAX_WEIGHT:
+                break
+            count += 1
+        group = self._waiting[:count]
+        del self._waiting[:count]
+        return group
 
     def _run(self, group: list[_Ticket], sent: threading.Event, token: object) -> None:
         """Send ``group``, led by this thread (``token``)."""

@@ -398,7 +398,8 @@ class SendService:
             from smsconsole.services.gathering import Gatherer
 
             with _GATHERER_LOCK:
-                gatherer = self._gatherer = self._gatherer or Gatherer(self.send_group)
+                gatherer = self._gatherer = self._gatherer or Gatherer(
+                    self.send_group, weight=lambda req: len(req.phones))
         return gatherer.send(req)
 
     def send_all(self, reqs: list[SendRequest]) -> list[SendOutcome]:

@@ -38,25 +38,33 @@ async def test_footer_hints_are_whole_at_80_columns(ui_services):
         assert checked == 8
 
 
+def two_inputs_app(bindings, footer_cls):
+    """An app with ``bindings``, two inputs (#a, #b) to move the focus between, and a
+    footer of ``footer_cls``."""
+    from textual.app import App
+    from textual.widgets import Input
+
+    class TwoInputs(App):
+        BINDINGS = bindings
+
+        def compose(self):
+            yield Input(id="a")
+            yield Input(id="b")
+            yield footer_cls()
+
+    return TwoInputs()
+
+
 async def test_a_focus_move_with_the_same_keys_keeps_the_hints():
     """The screen reports changed bindings at every focus move; the footer redraws its
     hints only when they differ (each redraw replaced every hint: ~10 between the login
     and home)."""
-    from textual.app import App
     from textual.binding import Binding
     from textual.widgets import Input
 
     from smsconsole.widgets.footer import ConsoleFooter
 
-    class Two(App):
-        BINDINGS = [Binding("ctrl+s", "save", "Save")]
-
-        def compose(self):
-            yield Input(id="a")
-            yield Input(id="b")
-            yield ConsoleFooter()
-
-    app = Two()
+    app = two_inputs_app([Binding("ctrl+s", "save", "Save")], ConsoleFooter)
     async with app.run_test(size=(80, 10)) as pilot:
         await pilot.pause()
         footer = app.query_one(ConsoleFooter)
@@ -78,7 +86,6 @@ async def test_new_hints_are_fitted_before_they_are_drawn():
     """A recompose fits its new hints at once: fitted only after the next refresh, a frame
     could show them overflowing the width (the 80-column test above caught one, under
     load in CI: the users page's last hint at x=68..86)."""
-    from textual.app import App
     from textual.binding import Binding
     from textual.widgets import Input
 
@@ -97,15 +104,8 @@ async def test_new_hints_are_fitted_before_they_are_drawn():
             self.seen.append((sum(self._key_width(k) for k in keys if k.display),
                               len(keys)))
 
-    class Many(App):
-        BINDINGS = [Binding(f"ctrl+{c}", f"act_{c}", f"Action {c}") for c in "abcdefg"]
-
-        def compose(self):
-            yield Input(id="a")
-            yield Input(id="b")
-            yield Probe()
-
-    app = Many()
+    app = two_inputs_app([Binding(f"ctrl+{c}", f"act_{c}", f"Action {c}")
+                          for c in "abcdefg"], Probe)
     async with app.run_test(size=(40, 10)) as pilot:
         await pilot.pause()
         footer = app.query_one(Probe)

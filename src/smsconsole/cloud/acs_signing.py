@@ -108,6 +108,11 @@ class SignatureError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def nonce_used() -> SignatureError:
+    """A nonce seen within the window (here, or where the caller spends it later)."""
+    return SignatureError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+
+
 def _mismatch(sts: str = "") -> SignatureError:
     tail = f" server string to sign is:{sts}" if sts else ""
     return SignatureError(400, "SignatureDoesNotMatch",
@@ -231,8 +236,7 @@ def _verify_acs3(method, path, query_pairs, params, form, headers, body, auth, s
     ):
         raise _mismatch(sts)
     if not use_nonce(headers["x-acs-signature-nonce"], fields["Credential"]):
-        raise SignatureError(400, "SignatureNonceUsed",
-                             "Specified signature nonce was used already.")
+        raise nonce_used()
     return Verified(fields["Credential"], headers["x-acs-action"], "acs3", {**params, **form})
 
 
@@ -259,8 +263,7 @@ def _verify_rpc(method, params, form, headers, secret_for, use_nonce, now,
         if header in headers and headers[header] != params[name]:
             raise _mismatch(sts)
     if not use_nonce(params["SignatureNonce"], params["AccessKeyId"]):
-        raise SignatureError(400, "SignatureNonceUsed",
-                             "Specified signature nonce was used already.")
+        raise nonce_used()
     business = {k: val for k, val in signed.items() if k not in RPC_OWN}
     return Verified(params["AccessKeyId"], params["Action"], "rpc", business)
 

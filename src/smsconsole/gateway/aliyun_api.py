@@ -90,11 +90,6 @@ class _Nonce:
     key: str  # access_keys.nonce_key
     taken: bool = False
 
-    @staticmethod
-    def used() -> acs_signing.SignatureError:
-        return acs_signing.SignatureError(400, "SignatureNonceUsed",
-                                          "Specified signature nonce was used already.")
-
 
 @dataclass(frozen=True)
 class _Tpl:
@@ -241,13 +236,13 @@ class AliyunApi:
         if not nonce.taken:
             nonce.taken = True
             if not self.keys.use_nonce_key(nonce.key):
-                raise nonce.used()
+                raise acs_signing.nonce_used()
 
     def _take_in(self, nonce: _Nonce, db) -> None:
         """Spend the request's nonce in its send's transaction (``SendRequest.check``)."""
         nonce.taken = True
         if not take_nonce(db, nonce.key, self.services.ctx.clock.now()):
-            raise nonce.used()
+            raise acs_signing.nonce_used()
 
     @staticmethod
     def _error(rid: str, status: int, code: str, message: str, action: str):

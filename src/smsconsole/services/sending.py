@@ -26,7 +26,6 @@ import json
 import logging
 import re
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -40,6 +39,7 @@ from smsconsole.services import risk, rollups
 from smsconsole.services import validation as v
 from smsconsole.services.context import Context
 from smsconsole.services.errors import Invalid, NotFound, Refused, ServiceError
+from smsconsole.services.gathering import Gatherer
 from smsconsole.store.fastsql import Driver
 from smsconsole.store.models import (
     DeliveryStatus,
@@ -53,7 +53,6 @@ from smsconsole.store.models import (
 )
 
 log = logging.getLogger("smsconsole.sending")
-_GATHERER_LOCK = threading.Lock()
 
 MAX_NUMBERS_PER_TASK = 100_000
 MAX_PER_CALL = 1000  # SendSms accepts at most 1000 numbers a call
@@ -177,8 +176,8 @@ class _Gathering:
     before the call, as every send is (the reconciler asks the cloud by it)."""
 
     def __init__(self) -> None:
-        self.calls: list[_SharedCall] = []
-        self._open: dict[str, _SharedCall] = {}
+        self.calls: dict[str, _SharedCall] = {}  # by OutId, in the order they were opened
+        self._open: dict[str, _SharedCall] = {}  # by template code: the one filling up
 
     def out_id_for(self, p: _Prepared, verdict: risk.Verdict) -> str | None:
         if verdict.held or len(p.phones) > MAX_PER_BATCH_CALL:
@@ -187,12 +186,12 @@ class _Gathering:
         if (call is None or len(call.phones) + len(p.phones) > MAX_PER_BATCH_CALL
                 or not call.phones.isdisjoint(p.phones)):
             call = self._open[p.template.code] = _SharedCall(p.template.code)
-            self.calls.append(call)
+            self.calls[call.out_id] = call
         call.phones.update(p.phones)
         return call.out_id
 
     def add(self, c: _Created) -> None:
-        next(call for call in self.calls if call.out_id == c.shared_out_id).created.append(c)
+        self.calls[c.shared_out_id].created.append(c)
 
 
 @dataclass
@@ -252,7 +251,7 @@ class SendService:
     def __init__(self, ctx: Context, cloud=None) -> None:
         self.ctx = ctx
         self.cloud = cloud
-        self._gatherer = None
+        self._gatherer = Gatherer(self.send_group, weight=lambda req: len(req.phones))
 
     # --- validation --------------------------------------------------------------------
 
@@ -393,14 +392,7 @@ class SendService:
     def send_gathered(self, req: SendRequest) -> SendOutcome:
         """``send`` for a request that may arrive with many others (the gateway's): sent
         with those waiting at the same time as one group (``services.gathering``)."""
-        gatherer = self._gatherer
-        if gatherer is None:
-            from smsconsole.services.gathering import Gatherer
-
-            with _GATHERER_LOCK:
-                gatherer = self._gatherer = self._gatherer or Gatherer(
-                    self.send_group, weight=lambda req: len(req.phones))
-        return gatherer.send(req)
+        return self._gatherer.send(req)
 
     def send_all(self, reqs: list[SendRequest]) -> list[SendOutcome]:
         """Several sends of one user as one decision (SendBatchSms): every one validated,
@@ -463,7 +455,7 @@ class SendService:
         if written is not None:
             written()
         # Every shared call made, then what they came to written in one transaction.
-        made = [done for call in gathering.calls if call.created
+        made = [done for call in gathering.calls.values() if call.created
                 for done in self._call_shared(call)]
         shared: dict[int, SendOutcome] = {}
         early: set[str] = set()

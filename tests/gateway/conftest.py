@@ -14,7 +14,7 @@ from alibabacloud_tea_openapi.utils_models import Config
 
 from smsconsole.cloud.sandbox.server import Sandbox
 from smsconsole.gateway.app import create_app
-from smsconsole.gateway.server import bind
+from smsconsole.gateway.server import HTTP_PROTOCOL, bind
 from smsconsole.store.models import SmsType
 from tests import factories as f
 from tests.conftest import make_services
@@ -51,7 +51,8 @@ class Served:
         self.sock = bind("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, log_config=None, access_log=False,
+        self.server = uvicorn.Server(uvicorn.Config(self.app, http=HTTP_PROTOCOL,
+                                                    log_config=None, access_log=False,
                                                     lifespan="off"))
         self.thread = threading.Thread(target=self.server.run,
                                        kwargs={"sockets": [self.sock]}, daemon=True)

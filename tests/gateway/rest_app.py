@@ -10,6 +10,7 @@ import time
 import uvicorn
 
 from smsconsole.gateway.app import create_app
+from smsconsole.gateway.server import HTTP_PROTOCOL
 
 
 class Server:
@@ -22,8 +23,8 @@ class Server:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off",
-                                access_log=False)
+        config = uvicorn.Config(self.app, http=HTTP_PROTOCOL, log_level="warning",
+                                lifespan="off", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)

@@ -14,6 +14,7 @@ from smsconsole.cloud.sandbox import client as sbc
 from smsconsole.services.errors import Refused
 from smsconsole.services.gathering import MAX_WEIGHT, SLOW_CALL, Gatherer
 from smsconsole.services.reconcile import Reconciler
+from smsconsole.services.risk import RiskRefused
 from smsconsole.services.sending import SendOutcome, SendRequest
 from smsconsole.store.models import (
     DeliveryStatus,
@@ -162,6 +163,53 @@ def test_a_refused_shared_call_is_made_again_per_send_for_its_own_answer(wsvc, b
     assert_consistent(svc)
 
 
+def test_a_group_counts_its_own_sends_against_a_day_limit(wsvc, box):
+    """A group writes its daily rollups once, at the end of its transaction; risk
+    control's day limit still counts the group's earlier sends of the same customer."""
+    svc = wsvc
+    a = sender(svc, svc.admin)
+    f.quota(svc, svc.admin, a.user_id, 100)
+    svc.risk.set_customer_limits(svc.admin, a.user_id, 3, "")
+    out = svc.sending.send_group([gw(svc, a, ["13700000001", "13700000002"]),
+                                  gw(svc, a, ["13700000003", "13700000004"]),
+                                  gw(svc, a, ["13700000005"])])
+    assert out[0].refused == {}
+    assert out[1].accepted == 1 and set(out[1].refused.values()) == {"isv.DAY_LIMIT_CONTROL"}
+    assert isinstance(out[2], RiskRefused) and out[2].code == "isv.DAY_LIMIT_CONTROL"
+    assert used(svc, a.user_id) == 3
+    assert_consistent(svc)  # the rollups equal a recount of the records
+
+
+def test_sends_arriving_while_a_group_is_written_join_it_on_sqlite(wsvc, box):
+    """``more()``: sends that came while the group was being written go in the same
+    transaction and the same SendBatchSms. Not on PostgreSQL, where joining late would
+    take row locks out of the group's order."""
+    svc = wsvc
+    a, b = sender(svc, svc.admin), sender(svc, svc.admin)
+    f.quota(svc, svc.admin, a.user_id, 100)
+    f.quota(svc, svc.admin, b.user_id, 100)
+    late = [gw(svc, a, ["13700000003"]), gw(svc, b, ["13700000002"])]
+    asked = []
+
+    def more():
+        asked.append(len(late))
+        return [late.pop()] if late else []
+
+    out = svc.sending.send_group([gw(svc, b, ["13700000001"])], more=more)
+    if not svc.store.is_sqlite:
+        assert asked == [] and len(out) == 1 and calls(box) == (0, 1)
+        return
+    assert asked == [2, 1, 0] and len(out) == 3
+    assert all(o.status == TaskStatus.SUBMITTED for o in out)
+    assert calls(box) == (1, 0)  # the three in one SendBatchSms
+    assert len({o.task_biz_id for o in out}) == 3
+    assert [records(svc, o.task_id)[0].phone for o in out] == [
+        "13700000001", "13700000002", "13700000003"]
+    assert used(svc, a.user_id) == 1 and used(svc, b.user_id) == 2
+    drain(svc, box)
+    assert assert_matches_sandbox(svc, sbc.state(box.endpoints)) == 3
+
+
 @pytest.mark.parametrize("fault", ["delay", "drop"])
 def test_a_shared_call_whose_answer_is_lost_is_settled_by_the_reconciler(rsvc, fault):  # noqa: F811
     """The answer of a SendBatchSms is lost: every send in it is unknown, stays charged,
@@ -201,7 +249,7 @@ def test_concurrent_callers_are_gathered_and_each_gets_its_own_result():
     first_in = threading.Event()
     release = threading.Event()
 
-    def send_group(reqs, written):
+    def send_group(reqs, written, more):
         groups.append(list(reqs))
         if len(groups) == 1:
             first_in.set()
@@ -248,7 +296,7 @@ def test_a_group_slow_in_the_cloud_does_not_hold_up_the_next():
     slow = threading.Event()
     calling = threading.Event()
 
-    def send_group(reqs, written):
+    def send_group(reqs, written, more):
         written()
         if reqs == ["slow"]:
             calling.set()
@@ -277,7 +325,7 @@ def test_a_group_is_bounded_by_its_numbers():
     groups: list[list] = []
     release = threading.Event()
 
-    def send_group(reqs, written):
+    def send_group(reqs, written, more):
         groups.append(list(reqs))
         if len(groups) == 1:
             assert release.wait(10)
@@ -301,3 +349,42 @@ def test_a_group_is_bounded_by_its_numbers():
         t.join(10)
     assert [[len(r) for r in grp] for grp in groups] == [[1], [MAX_WEIGHT - 10], [20, 5]]
     assert g.send("h" * (MAX_WEIGHT + 1)) == MAX_WEIGHT + 1  # alone, however big
+
+
+def test_callers_arriving_while_a_group_is_written_join_it_within_its_bounds():
+    """``more()`` takes the callers waiting into the group being written (each gets its
+    own result from it), up to MAX_WEIGHT numbers: one that does not fit waits for the
+    next group, and so do those behind it."""
+    groups: list[list] = []
+    release = threading.Event()
+
+    def send_group(reqs, written, more):
+        groups.append(reqs)
+        if len(groups) == 1:
+            assert release.wait(10)
+            reqs = reqs + more()
+            assert more() == []  # nobody else came
+            groups[0] = reqs
+        written()
+        return [len(r) for r in reqs]
+
+    g = Gatherer(send_group, weight=len)
+    got: dict[str, object] = {}
+    first = threading.Thread(target=lambda: got.update(first=g.send("f" * 100)))
+    first.start()
+    deadline = time.monotonic() + 10
+    while not groups and time.monotonic() < deadline:
+        time.sleep(0.01)
+    names = {"a": "a" * 10, "b": "b" * 20, "big": "B" * (MAX_WEIGHT - 120), "c": "c"}
+    callers = []
+    for name, req in names.items():
+        callers.append(threading.Thread(target=lambda n=name, r=req: got.update({n: g.send(r)})))
+        callers[-1].start()
+        while len(g._waiting) < len(callers) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    release.set()
+    for t in [first, *callers]:
+        t.join(10)
+    assert [len(r) for r in groups[0]] == [100, 10, 20]  # "big" would pass MAX_WEIGHT
+    assert [len(r) for r in groups[1]] == [MAX_WEIGHT - 120, 1]
+    assert got == {"first": 100, "a": 10, "b": 20, "big": MAX_WEIGHT - 120, "c": 1}

@@ -15,6 +15,7 @@ import uvicorn
 
 from smsconsole.cloud.sandbox import client as sbc
 from smsconsole.gateway.app import create_app
+from smsconsole.gateway.server import HTTP_PROTOCOL
 from smsconsole.services.errors import CloudFailure
 from smsconsole.store.models import Order, OrderStatus
 
@@ -27,8 +28,9 @@ def notify_gateway(services):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(services), log_level="warning",
-                                           lifespan="off", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(create_app(services), http=HTTP_PROTOCOL,
+                                           log_level="warning", lifespan="off",
+                                           access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     cloud = services.ctx.cloud
     thread.start()

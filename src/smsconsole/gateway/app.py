@@ -64,6 +64,22 @@ class AccessLog:
                  (time.perf_counter() - started) * 1000)
 
 
+class GatewayApp(FastAPI):
+    """The gateway's app: the SMS API at ``/`` is answered straight away (with its access
+    log line), everything else by FastAPI as usual."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._sms_api = AccessLog(aliyun_api.AliyunRoute())
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/":
+            scope["app"] = self  # as Starlette sets it: the route finds its API by it
+            await self._sms_api(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(services: Services) -> FastAPI:
     """The three faces (gateway.md §1): the Aliyun-compatible SMS API at ``/``, the REST
     API mounted at ``/api`` (its own sub-application: its errors are ``{code, message}``,
@@ -78,11 +94,10 @@ def create_app(services: Services) -> FastAPI:
 
     # The OpenAPI document and docs page are the REST API's (at /api/openapi.json and
     # /api/docs); the Aliyun-compatible API is documented by Aliyun.
-    app = FastAPI(title="smsconsole gateway", docs_url=None, redoc_url=None,
-                  openapi_url=None, lifespan=lifespan)
+    app = GatewayApp(title="smsconsole gateway", docs_url=None, redoc_url=None,
+                     openapi_url=None, lifespan=lifespan)
     app.state.ctx = services
     rest.install(app)
     app.include_router(alipay_notify.router)
-    app.add_middleware(aliyun_api.AliyunRoute)
-    app.add_middleware(AccessLog)  # the outer one: it logs the SMS API's requests too
+    app.add_middleware(AccessLog)  # the other paths' (``/`` has its own: GatewayApp)
     return app

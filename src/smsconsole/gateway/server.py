@@ -18,6 +18,10 @@ import sys
 ACCESS_FORMAT = "%(asctime)s %(message)s"
 
 
+# uvicorn's HTTP protocol for every server of the gateway's app (a string: workers import it).
+HTTP_PROTOCOL = "smsconsole.gateway.http_protocol:HttpProtocol"
+
+
 def _log_config() -> dict:
     return {
         "version": 1,
@@ -87,7 +91,8 @@ def run_cli(cfg, *, host: str = "127.0.0.1", port: int = 8080, workers: int = 1,
         services.close()
         raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = base_url(host, sock.getsockname()[1])
-    options = dict(log_config=_log_config(), access_log=False, proxy_headers=True,
+    options = dict(http=HTTP_PROTOCOL, log_config=_log_config(), access_log=False,
+                   proxy_headers=True,
                    forwarded_allow_ips=forwarded_allow_ips, timeout_graceful_shutdown=30,
                    server_header=False)
     # Without Redis each worker allows 1/N of a key's QPS limit (gateway.limits).

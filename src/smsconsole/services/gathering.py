@@ -8,7 +8,9 @@ sends them as one group (``SendService.send_group``: one transaction for all of 
 one SendBatchSms for those that can share it, one transaction for the results), handing
 each caller its own result; callers arriving meanwhile wait, and one of them leads the
 next group. A caller alone is a group of one at once: nothing waits on a timer, and a
-quiet gateway sends as before.
+quiet gateway sends as before. Callers arriving while a group is being written may join
+it (``more``), up to the group's bounds: they would otherwise wait for its cloud calls
+and go in the next one.
 
 A slow cloud call must not hold up the sends that are not in it: once a group is
 written and its cloud calls have taken ``SLOW_CALL``, the next caller waiting leads the
@@ -35,8 +37,10 @@ class _Ticket:
 
 class Gatherer:
     def __init__(self, send_group, weight=lambda _req: 1) -> None:
-        """``send_group(requests, written) -> [outcome or exception, ...]``, in order;
-        it calls ``written()`` once the group is written, before its cloud calls.
+        """``send_group(requests, written, more) -> [outcome or exception, ...]``, in
+        order; it calls ``written()`` once the group is written, before its cloud calls,
+        and may call ``more()`` before that: the requests that arrived meanwhile, now in
+        the group (their results follow those of ``requests``, in the same order).
         ``weight(request)``: its share of ``MAX_WEIGHT`` (a group takes one at least)."""
         self._send_group = send_group
         self._weight = weight
@@ -74,18 +78,18 @@ class Gatherer:
             raise ticket.value
         return ticket.value
 
-    def _take(self) -> list[_Ticket]:
-        """The next group: the longest waiting, up to ``MAX_GROUP`` and ``MAX_WEIGHT``."""
-        total = 0
-        count = 0
-        for ticket in self._waiting[:MAX_GROUP]:
-            total += self._weight(ticket.req)
-            if count and total > MAX_WEIGHT:
+    def _take(self, count: int = 0, weight: int = 0) -> list[_Ticket]:
+        """The longest waiting, up to ``MAX_GROUP`` requests and ``MAX_WEIGHT`` with the
+        ``count`` requests of ``weight`` a group holds already (a new one takes one at
+        least)."""
+        taken: list[_Ticket] = []
+        for ticket in self._waiting[:max(0, MAX_GROUP - count)]:
+            weight += self._weight(ticket.req)
+            if (count or taken) and weight > MAX_WEIGHT:
                 break
-            count += 1
-        group = self._waiting[:count]
-        del self._waiting[:count]
-        return group
+            taken.append(ticket)
+        del self._waiting[:len(taken)]
+        return taken
 
     def _run(self, group: list[_Ticket], sent: threading.Event, token: object) -> None:
         """Send ``group``, led by this thread (``token``)."""
@@ -95,12 +99,22 @@ class Gatherer:
                     self._calling_since = time.monotonic()
                     self._cv.notify_all()  # waiters start their SLOW_CALL clock
 
-        values: list = [RuntimeError("the send was interrupted")] * len(group)
+        def more() -> list:
+            with self._cv:
+                extra = self._take(len(group), sum(self._weight(t.req) for t in group))
+                for ticket in extra:
+                    ticket.sent = sent
+                group.extend(extra)
+            return [t.req for t in extra]
+
+        values: list = []
         try:
-            values = self._send_group([t.req for t in group], written)
+            values = self._send_group([t.req for t in group], written, more)
         except Exception as exc:  # noqa: BLE001 - every caller of the group learns it
             values = [exc] * len(group)
         finally:
+            if len(values) != len(group):
+                values = [RuntimeError("the send was interrupted")] * len(group)
             for ticket, value in zip(group, values, strict=True):
                 ticket.value = value
             with self._cv:

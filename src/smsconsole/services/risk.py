@@ -344,10 +344,14 @@ def _volumes(s: Session, ctx: Context, user_id: int, today: date) -> tuple[int, 
     return int(per_day.get(today, 0) or 0), month, before / 30
 
 
-def screen(s: Session, ctx: Context, p, now: datetime) -> Verdict:
+def screen(s: Session, ctx: Context, p, now: datetime, settings: RiskSettings | None = None,
+           uncounted: int = 0) -> Verdict:
     """Apply the rules to a prepared send ``p`` (sending._Prepared): drops refused
-    numbers from ``p.phones``, returns the verdict, or raises ``RiskRefused``."""
-    st = load_settings(s)
+    numbers from ``p.phones``, returns the verdict, or raises ``RiskRefused``.
+    ``settings``: read in this transaction already (a group of sends); ``uncounted``:
+    this customer's messages written earlier in the transaction and not yet in the
+    daily rollup, which the day and month limits count."""
+    st = settings if settings is not None else load_settings(s)
     verdict = Verdict()
     if not st.enabled:
         return verdict
@@ -397,6 +401,7 @@ def screen(s: Session, ctx: Context, p, now: datetime) -> Verdict:
     if need_volumes and phones:
         today = ctx.clock.day_of(now)
         sent_today, sent_month, average = _volumes(s, ctx, user_id, today)
+        sent_today, sent_month = sent_today + uncounted, sent_month + uncounted
         allowed = len(phones)
         rule = ""
         if day_cap and sent_today + allowed > day_cap:

@@ -26,6 +26,7 @@ import json
 import logging
 import re
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -173,11 +174,19 @@ class _Gathering:
     """Which sends of a group share a cloud call (``SendService.send_group``): those not
     held, of one template, up to SendBatchSms's 100 numbers, no number twice (a report
     is matched to its record by BizId and number). Each is written with its call's OutId
-    before the call, as every send is (the reconciler asks the cloud by it)."""
+    before the call, as every send is (the reconciler asks the cloud by it).
 
-    def __init__(self) -> None:
+    And what the group's transaction does once for all its sends: risk control's
+    settings are read once, and the daily rollups written once at its end (``deltas``);
+    until then ``uncounted`` holds each customer's messages written but not in the
+    rollup yet, which risk control's day and month limits count."""
+
+    def __init__(self, settings: risk.RiskSettings | None = None) -> None:
         self.calls: dict[str, _SharedCall] = {}  # by OutId, in the order they were opened
         self._open: dict[str, _SharedCall] = {}  # by template code: the one filling up
+        self.settings = settings
+        self.deltas: list[tuple] = []
+        self.uncounted: Counter[int] = Counter()
 
     def out_id_for(self, p: _Prepared, verdict: risk.Verdict) -> str | None:
         if verdict.held or len(p.phones) > MAX_PER_BATCH_CALL:
@@ -192,6 +201,17 @@ class _Gathering:
 
     def add(self, c: _Created) -> None:
         self.calls[c.shared_out_id].created.append(c)
+
+
+@dataclass
+class _Done:
+    """A task whose cloud calls are made, for ``SendService._finish``."""
+
+    task_id: int
+    p: _Prepared
+    calls: _Calls
+    keep_biz_id: bool  # the task keeps the BizId answered (a gateway send)
+    own_biz_id: str = ""  # the BizId answered when its call's is shared
 
 
 @dataclass
@@ -347,8 +367,8 @@ class SendService:
             charged[hid] = charged.get(hid, 0) + p.segments
             assigned.append(hid)
         for hid, units in charged.items():
-            done = db.execute("UPDATE holding SET used = used + ? WHERE id = ? "
-                              "AND used + ? <= total", (units, hid, units)).rowcount
+            done = db.count("UPDATE holding SET used = used + ? WHERE id = ? "
+                            "AND used + ? <= total", (units, hid, units))
             if done != 1:  # cannot happen under the lock; never overspend if it does
                 raise Refused("error.send.quota", "phones", need=need, have=have,
                               type=sms_type.value)
@@ -358,9 +378,12 @@ class SendService:
                 lock: bool, gathering: _Gathering | None = None) -> _Created:
         """Validate, screen, charge and write one task and its records (in ``s``'s
         transaction, before any cloud call). With ``gathering``, the records of a send
-        that shares a cloud call carry that call's OutId."""
+        that shares a cloud call carry that call's OutId, and its rollup is written with
+        the group's (``_Gathering.deltas``)."""
         p = self._prepare(s, db, req, lock)
-        verdict = risk.screen(s, self.ctx, p, now)  # may drop numbers, hold or refuse
+        # may drop numbers, hold or refuse
+        verdict = risk.screen(s, self.ctx, p, now) if gathering is None else risk.screen(
+            s, self.ctx, p, now, gathering.settings, gathering.uncounted[p.user_id])
         holding_ids = self._charge(db, p, now)
         tpl = p.template
         at = db.time_in(now)
@@ -380,10 +403,14 @@ class SendService:
              pending, at, hid, refunded,
              shared or out_id_for(task_id, i // MAX_PER_CALL, nonce))
             for i, (ph, hid) in enumerate(zip(p.phones, holding_ids, strict=True))])
-        rollups.bump(s, [(self.ctx.clock.day_of(now), p.user_id, p.sign_name,
-                          tpl.code, tpl.sms_type.value,
-                          {"total": len(p.phones), "segments": len(p.phones) * p.segments})],
-                     db=db)
+        delta = (self.ctx.clock.day_of(now), p.user_id, p.sign_name, tpl.code,
+                 tpl.sms_type.value,
+                 {"total": len(p.phones), "segments": len(p.phones) * p.segments})
+        if gathering is None:
+            rollups.bump(s, [delta], db=db)
+        else:
+            gathering.deltas.append(delta)
+            gathering.uncounted[p.user_id] += len(p.phones)
         return _Created(task_id, p, verdict, nonce, req.gateway, held_biz_id, shared)
 
     def send(self, req: SendRequest) -> SendOutcome:
@@ -416,40 +443,58 @@ class SendService:
         return out
 
     def send_group(self, reqs: list[SendRequest],
-                   written: Callable[[], None] | None = None) -> list[SendOutcome | Exception]:
+                   written: Callable[[], None] | None = None,
+                   more: Callable[[], list[SendRequest]] | None = None,
+                   ) -> list[SendOutcome | Exception]:
         """Sends that arrived together (of any users; ``services.gathering``), each decided
         on its own — a refusal (its error in its place) writes and charges nothing of it —
         but written in one transaction, and those that can share a cloud call sent in one
         SendBatchSms (``_Gathering``). The rest as ``send``. ``written`` is called once
-        the sends are written, before any cloud call."""
+        the sends are written, before any cloud call. ``more()``: sends that arrived
+        meanwhile, written in the same transaction (their results follow ``reqs``'s)."""
         now = self.ctx.clock.now()
         results: list[SendOutcome | Exception | None] = [None] * len(reqs)
         created: dict[int, _Created] = {}
         refused: list[risk.RiskRefused] = []
-        gathering = _Gathering()
+        reqs = list(reqs)
+        if not self.ctx.store.is_sqlite:
+            # PostgreSQL: a group takes its nonces, then its users' rows in ascending id;
+            # sends joining later would take locks out of that order (a deadlock with
+            # another process's group). SQLite has one writer: no such order to keep.
+            more = None
         with self.ctx.store.session() as s:
             db = Driver(s)
-            # The checks first (the nonces' rows), then by user: PostgreSQL locks each
-            # user's row, always in the same order, after every other lock.
-            for i, req in enumerate(reqs):
-                if req.check is not None:
+            gathering = _Gathering(risk.load_settings(s))
+            base = 0
+            while base < len(reqs):
+                # The checks first (the nonces' rows), then by user: PostgreSQL locks each
+                # user's row, always in the same order, after every other lock. Then those
+                # that came meanwhile (SQLite), in the same way.
+                for i in range(base, len(reqs)):
+                    req = reqs[i]
+                    if req.check is not None:
+                        try:
+                            req.check(db)
+                        except Exception as exc:  # noqa: BLE001 - the caller's refusal, as is
+                            results[i] = exc
+                for i in sorted(range(base, len(reqs)), key=lambda i: reqs[i].user_id):
+                    if results[i] is not None:
+                        continue
                     try:
-                        req.check(db)
-                    except Exception as exc:  # noqa: BLE001 - the caller's refusal, as is
+                        c = created[i] = self._create(s, db, reqs[i], now, lock=True,
+                                                      gathering=gathering)
+                    except ServiceError as exc:  # nothing of this send was written yet
                         results[i] = exc
-            for i in sorted(range(len(reqs)), key=lambda i: reqs[i].user_id):
-                if results[i] is not None:
-                    continue
-                try:
-                    c = created[i] = self._create(s, db, reqs[i], now, lock=True,
-                                                  gathering=gathering)
-                except ServiceError as exc:  # nothing of this send was written yet
-                    results[i] = exc
-                    if isinstance(exc, risk.RiskRefused):
-                        refused.append(exc)
-                    continue
-                if c.shared_out_id:
-                    gathering.add(c)
+                        if isinstance(exc, risk.RiskRefused):
+                            refused.append(exc)
+                        continue
+                    if c.shared_out_id:
+                        gathering.add(c)
+                base = len(reqs)
+                extra = more() if more is not None else []
+                reqs.extend(extra)
+                results.extend([None] * len(extra))
+            rollups.bump(s, gathering.deltas, db=db)
         for exc in refused:
             risk.record_refusal(self.ctx, exc)
         if written is not None:
@@ -458,14 +503,12 @@ class SendService:
         made = [done for call in gathering.calls.values() if call.created
                 for done in self._call_shared(call)]
         shared: dict[int, SendOutcome] = {}
-        early: set[str] = set()
+        early: list[str] = []
         if made:
             with self.ctx.store.session() as s:
-                db = Driver(s)
-                for c, calls, own_biz_id in made:
-                    shared[c.task_id], found = self._finish(db, c.task_id, c.p, calls,
-                                                            c.keep_biz_id, own_biz_id)
-                    early.update(found)
+                shared, early = self._finish(Driver(s), [
+                    _Done(c.task_id, c.p, calls, c.keep_biz_id, own_biz_id)
+                    for c, calls, own_biz_id in made])
         if early:
             self._apply_early(sorted(early))
         for i, c in created.items():
@@ -545,10 +588,10 @@ class SendService:
                     break
             self._call(task_id, p, chunk, call_out_id, calls)
         with self.ctx.store.session() as s:
-            outcome, early = self._finish(Driver(s), task_id, p, calls, keep_biz_id)
+            outcomes, early = self._finish(Driver(s), [_Done(task_id, p, calls, keep_biz_id)])
         if early:
             self._apply_early(early)
-        return outcome
+        return outcomes[task_id]
 
     def _call(self, task_id: int, p: _Prepared, chunk: list[str], out_id: str,
               calls: _Calls | None = None) -> _Calls:
@@ -571,47 +614,61 @@ class SendService:
         calls.accepted(result, out_id)
         return calls
 
-    def _finish(self, db: Driver, task_id: int, p: _Prepared, calls: _Calls,
-                keep_biz_id: bool, own_biz_id: str = "") -> tuple[SendOutcome, list[str]]:
-        """Write what the task's calls came to (in the caller's transaction): the BizIds
-        on its records, the BizId answered on the task (``own_biz_id``, else the first
-        upstream one), its status and result. → the outcome, and the BizIds with reports
-        that came before them (``_apply_early`` after the commit)."""
-        status = (TaskStatus.SUBMITTED if calls.accepted_any else
-                  TaskStatus.UNKNOWN if calls.unknown_any else TaskStatus.REJECTED)
-        task_biz_id = ""
-        if keep_biz_id and status != TaskStatus.REJECTED:
-            task_biz_id = own_biz_id or (calls.biz_ids[0] if calls.biz_ids
-                                         else platform_biz_id())
-        early = self._save_biz_ids(db, task_id, calls.unsaved)
-        if task_biz_id:  # whatever the status (the reconciler may own the task)
-            db.execute("UPDATE send_task SET biz_id = ? WHERE id = ? AND biz_id IS NULL",
-                       (task_biz_id, task_id))
-            task_biz_id = db.rows("SELECT biz_id FROM send_task WHERE id = ?",
-                                  (task_id,))[0][0]
-        code = calls.code
-        db.execute("UPDATE send_task SET status = ?, result_code = ?, result_message = ?, "
-                   "request_id = ? WHERE id = ? AND status = ?",
-                   (status.value, "OK" if calls.accepted_any and code == "OK" else code,
-                    calls.message, calls.request_id, task_id, TaskStatus.SENDING.value))
-        return SendOutcome(task_id=task_id, accepted=len(p.phones), invalid=p.invalid,
-                           duplicates=p.duplicates, opted_out=p.opted_out,
-                           segments_each=p.segments, charged=p.segments * len(p.phones),
-                           status=status, result_code=code, result_message=calls.message,
-                           biz_ids=list(calls.biz_ids), task_biz_id=task_biz_id), early
+    def _finish(self, db: Driver, done: list[_Done]) -> tuple[dict[int, SendOutcome],
+                                                                list[str]]:
+        """Write what the tasks' calls came to (in the caller's transaction): the BizIds
+        on their records, the BizId answered on each task (its ``own_biz_id``, else its
+        first upstream one), their status and result; a few statements for a whole group.
+        → the outcomes by task, and the BizIds with reports that came before them
+        (``_apply_early`` after the commit)."""
+        early = self._save_biz_ids(db, [(d.task_id, out_id, biz) for d in done
+                                        for out_id, biz in d.calls.unsaved])
+        status: dict[int, TaskStatus] = {}
+        kept: dict[int, str] = {}
+        results: dict[tuple, list[int]] = {}
+        for d in done:
+            calls = d.calls
+            st = status[d.task_id] = (TaskStatus.SUBMITTED if calls.accepted_any else
+                                      TaskStatus.UNKNOWN if calls.unknown_any else
+                                      TaskStatus.REJECTED)
+            if d.keep_biz_id and st != TaskStatus.REJECTED:
+                kept[d.task_id] = d.own_biz_id or (calls.biz_ids[0] if calls.biz_ids
+                                                   else platform_biz_id())
+            code = "OK" if calls.accepted_any and calls.code == "OK" else calls.code
+            results.setdefault((st.value, code, calls.message, calls.request_id),
+                               []).append(d.task_id)
+        if kept:  # whatever the status (the reconciler may own the task): the first one
+            db.executemany("UPDATE send_task SET biz_id = ? WHERE id = ? AND biz_id IS NULL",
+                           [(biz, task_id) for task_id, biz in kept.items()])
+            kept = dict(db.rows(f"SELECT id, biz_id FROM send_task WHERE id IN "
+                                f"({db.marks(len(kept))})", list(kept)))
+        for (st, code, message, request_id), ids in results.items():
+            db.count(f"UPDATE send_task SET status = ?, result_code = ?, result_message = ?, "
+                     f"request_id = ? WHERE status = ? AND id IN ({db.marks(len(ids))})",
+                     (st, code, message, request_id, TaskStatus.SENDING.value, *ids))
+        outcomes = {}
+        for d in done:
+            p, calls = d.p, d.calls
+            outcomes[d.task_id] = SendOutcome(
+                task_id=d.task_id, accepted=len(p.phones), invalid=p.invalid,
+                duplicates=p.duplicates, opted_out=p.opted_out, segments_each=p.segments,
+                charged=p.segments * len(p.phones), status=status[d.task_id],
+                result_code=calls.code, result_message=calls.message,
+                biz_ids=list(calls.biz_ids), task_biz_id=kept.get(d.task_id, ""))
+        return outcomes, early
 
     @staticmethod
-    def _save_biz_ids(db: Driver, task_id: int, unsaved: list[tuple[str, str]]) -> list[str]:
-        """Attach the calls' BizIds to their records; → those of them with reports that
-        came before the BizId (usually none: one indexed read)."""
-        if not unsaved:
+    def _save_biz_ids(db: Driver, saved: list[tuple[int, str, str]]) -> list[str]:
+        """Attach the calls' BizIds to their records (task id, OutId, BizId); → those of
+        them with reports that came before the BizId (usually none: one indexed read)."""
+        if not saved:
             return []
         pending = DeliveryStatus.PENDING.value
         db.executemany("UPDATE send_record SET biz_id = ?, status = ? WHERE task_id = ? "
                        "AND out_id = ? AND biz_id IS NULL AND status IN (?, ?)",
                        [(biz, pending, task_id, out_id, pending, DeliveryStatus.UNKNOWN.value)
-                        for out_id, biz in unsaved])
-        ids = [biz for _, biz in unsaved]
+                        for task_id, out_id, biz in saved])
+        ids = sorted({biz for _, _, biz in saved})
         return [r[0] for r in db.rows(
             f"SELECT DISTINCT biz_id FROM pending_report WHERE biz_id IN ({db.marks(len(ids))})",
             ids)]
@@ -631,7 +688,7 @@ class SendService:
         False when the reconciler took it over."""
         with self.ctx.store.session() as s:
             db = Driver(s)
-            early = self._save_biz_ids(db, task_id, list(unsaved))
+            early = self._save_biz_ids(db, [(task_id, o, b) for o, b in unsaved])
             alive = bool(db.execute("UPDATE send_task SET beat_at = ? WHERE id = ? AND "
                                     "status = ?", (db.time_in(self.ctx.clock.now()), task_id,
                                                    TaskStatus.SENDING.value)).rowcount)

@@ -60,6 +60,16 @@ class Driver:
         except Exception as exc:  # noqa: BLE001 - re-raised as SQLAlchemy's
             self._raise(exc, sql, params)
 
+    def count(self, text: str, params=()) -> int:
+        """Run a write statement on the cursor; → the rows it changed."""
+        sql = self.sql(text)
+        cur = self._cursor()
+        try:
+            cur.execute(sql, tuple(params))
+            return cur.rowcount
+        except Exception as exc:  # noqa: BLE001 - re-raised as SQLAlchemy's
+            self._raise(exc, sql, params)
+
     def executemany(self, text: str, rows: list) -> None:
         if rows:
             sql = self.sql(text)

@@ -388,3 +388,55 @@ def test_callers_arriving_while_a_group_is_written_join_it_within_its_bounds():
     assert [len(r) for r in groups[0]] == [100, 10, 20]  # "big" would pass MAX_WEIGHT
     assert [len(r) for r in groups[1]] == [MAX_WEIGHT - 120, 1]
     assert got == {"first": 100, "a": 10, "b": 20, "big": MAX_WEIGHT - 120, "c": 1}
+
+
+def test_many_callers_each_get_their_own_result_and_nobody_is_left_waiting():
+    """Sixteen threads sending at once, groups of every size, some groups failing and
+    some slow enough for the next caller to lead past them: every caller is answered
+    once, with its own result, and no one waits for ever (each caller sleeps on a lock
+    of its own and is woken to lead or with its result)."""
+    import random
+
+    rng = random.Random(7)
+    lock = threading.Lock()
+    sizes: list[int] = []
+
+    def send_group(reqs, written, more):
+        with lock:
+            delay = rng.random()
+        if delay < 0.5:
+            reqs = reqs + more()
+        written()
+        with lock:
+            sizes.append(len(reqs))
+        if delay > 0.97:
+            time.sleep(SLOW_CALL * 1.5)  # slow in the cloud: the next caller leads past it
+        else:
+            time.sleep(delay / 1000)
+        if delay < 0.05:
+            raise RuntimeError("the database is away")
+        return [(req, "ok") for req in reqs]
+
+    g = Gatherer(send_group)
+    answers: dict[tuple, object] = {}
+
+    def caller(t: int) -> None:
+        for i in range(40):
+            try:
+                got = g.send((t, i))
+            except RuntimeError as exc:
+                got = exc
+            with lock:
+                answers[(t, i)] = got
+
+    threads = [threading.Thread(target=caller, args=(t,)) for t in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a caller was left waiting"
+    assert len(answers) == 16 * 40
+    for key, got in answers.items():
+        assert isinstance(got, RuntimeError) or got == (key, "ok")
+    assert sum(sizes) == 16 * 40 and max(sizes) > 1  # every request in exactly one group
+    assert not g._waiting and g._leader is None

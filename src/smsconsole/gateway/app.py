@@ -39,7 +39,6 @@ class AccessLog:
             return
         started = time.perf_counter()
         state = scope.setdefault("state", {})  # what ``request.state`` writes to
-        state["request_id"] = str(uuid.uuid4()).upper()
         status = 0
 
         async def send_status(message) -> None:
@@ -51,6 +50,7 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_status)
         except Exception:  # noqa: BLE001 - never a traceback to the client
+            state["request_id"] = str(uuid.uuid4()).upper()
             log.exception("unhandled error %s", state["request_id"])
             if not status:
                 await JSONResponse(

@@ -41,12 +41,20 @@ def _log_config() -> dict:
     }
 
 
+def quiet_logging() -> None:
+    """The access log's records without what its format never shows: the caller's file
+    and line, the thread and the process (the logging HOWTO's "Optimization")."""
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+
+
 def factory():
     """The app for one worker process: services from the environment (cli.md settings)."""
     from smsconsole.config import load_config
     from smsconsole.gateway.app import create_app
     from smsconsole.services import build
 
+    quiet_logging()
     cfg = load_config(os.environ.get("SMSCONSOLE_DATA_DIR"), os.environ.get("SMSCONSOLE_DB_URL"),
                       os.environ.get("SMSCONSOLE_LANG"))
     return create_app(build(cfg.db_url, cfg.data_dir, migrate=False))
@@ -91,6 +99,7 @@ def run_cli(cfg, *, host: str = "127.0.0.1", port: int = 8080, workers: int = 1,
         services.close()
         raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = base_url(host, sock.getsockname()[1])
+    quiet_logging()
     options = dict(http=HTTP_PROTOCOL, log_config=_log_config(), access_log=False,
                    proxy_headers=True,
                    forwarded_allow_ips=forwarded_allow_ips, timeout_graceful_shutdown=30,

@@ -14,25 +14,39 @@ and go in the next one.
 
 A slow cloud call must not hold up the sends that are not in it: once a group is
 written and its cloud calls have taken ``SLOW_CALL``, the next caller waiting leads the
-next group without waiting for them.
+next group without waiting for them (within ``SLOW_CALL`` more: a waiter looks again
+that often).
+
+Each caller sleeps on a lock of its own and is woken once: to lead, or with its result
+(a condition shared by every caller woke them all at each turn, each to find out it had
+nothing to do: under load that cost more than the rest of the gathering).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 
 MAX_GROUP = 64  # requests in one transaction
 MAX_WEIGHT = 2000  # and their weight (numbers): a group's transaction stays short
 SLOW_CALL = 0.25  # seconds a group's cloud calls may hold up the next group
 
 
-@dataclass
+# A caller's state: in no group yet; taken into one; told to lead the next; answered.
+_WAITING, _GROUPED, _LEAD, _DONE = range(4)
+
+
 class _Ticket:
-    req: object
-    sent: threading.Event | None = None  # its group's, once taken: set when it is sent
-    value: object = None
+    """A caller's request and its result; ``wake`` is released to wake the caller."""
+
+    __slots__ = ("req", "value", "state", "wake")
+
+    def __init__(self, req) -> None:
+        self.req = req
+        self.value: object = None
+        self.state = _WAITING
+        self.wake = threading.Lock()
+        self.wake.acquire()
 
 
 class Gatherer:
@@ -44,36 +58,43 @@ class Gatherer:
         ``weight(request)``: its share of ``MAX_WEIGHT`` (a group takes one at least)."""
         self._send_group = send_group
         self._weight = weight
-        self._cv = threading.Condition()  # the callers not in a group yet: who leads
-        self._waiting: list[_Ticket] = []
-        self._leader: object | None = None  # the leading group's token
-        self._calling_since: float | None = None  # the leading group's cloud calls began
+        self._lock = threading.Lock()  # guards everything below and the tickets' state
+        self._waiting: list[_Ticket] = []  # callers in no group yet, longest waiting first
+        self._leader: _Ticket | None = None  # the caller leading the latest group
+        self._calling_since: float | None = None  # that group's cloud calls began
 
     def send(self, req):
         """``req``'s outcome, sent with whatever arrived with it; its refusal raised."""
         ticket = _Ticket(req)
-        with self._cv:
+        with self._lock:
             self._waiting.append(ticket)
-        while ticket.sent is None:
-            with self._cv:
-                while ticket.sent is None and self._leader is not None:
-                    if self._calling_since is None:
-                        self._cv.wait()
-                        continue
-                    left = self._calling_since + SLOW_CALL - time.monotonic()
-                    if left <= 0:
-                        break  # the leading group is stuck in the cloud: lead past it
-                    self._cv.wait(left)
-                if ticket.sent is not None:
+            lead = self._leader is None
+            if lead:
+                self._leader = ticket
+        while not lead:
+            with self._lock:
+                state, since = ticket.state, self._calling_since
+            if state == _GROUPED:
+                left = -1.0  # until its group is sent
+            elif since is None:
+                left = SLOW_CALL  # the leading group is being written: look again then
+            else:
+                left = max(0.0, since + SLOW_CALL - time.monotonic())
+            if left:
+                ticket.wake.acquire(timeout=left)
+            with self._lock:
+                if ticket.state == _DONE:
                     break
-                token = self._leader = object()
-                self._calling_since = None
-                group = self._take()
-                sent = threading.Event()
-                for t in group:
-                    t.sent = sent
-            self._run(group, sent, token)
-        ticket.sent.wait()
+                if ticket.state == _LEAD:
+                    lead = True
+                elif (ticket.state == _WAITING and self._calling_since is not None
+                      and time.monotonic() - self._calling_since >= SLOW_CALL):
+                    # The leading group is stuck in the cloud: lead past it.
+                    self._leader = ticket
+                    self._calling_since = None
+                    lead = True
+        if lead:
+            self._run(ticket)
         if isinstance(ticket.value, BaseException):
             raise ticket.value
         return ticket.value
@@ -91,19 +112,26 @@ class Gatherer:
         del self._waiting[:len(taken)]
         return taken
 
-    def _run(self, group: list[_Ticket], sent: threading.Event, token: object) -> None:
-        """Send ``group``, led by this thread (``token``)."""
+    def _run(self, leader: _Ticket) -> None:
+        """Lead a group: ``leader`` and those waiting, the longest waiting first."""
+        with self._lock:
+            if leader in self._waiting:
+                self._waiting.remove(leader)
+            self._waiting.insert(0, leader)
+            group = self._take()
+            for ticket in group:
+                ticket.state = _GROUPED
+
         def written() -> None:
-            with self._cv:
-                if self._leader is token:
+            with self._lock:
+                if self._leader is leader:
                     self._calling_since = time.monotonic()
-                    self._cv.notify_all()  # waiters start their SLOW_CALL clock
 
         def more() -> list:
-            with self._cv:
+            with self._lock:
                 extra = self._take(len(group), sum(self._weight(t.req) for t in group))
                 for ticket in extra:
-                    ticket.sent = sent
+                    ticket.state = _GROUPED
                 group.extend(extra)
             return [t.req for t in extra]
 
@@ -115,10 +143,14 @@ class Gatherer:
         finally:
             if len(values) != len(group):
                 values = [RuntimeError("the send was interrupted")] * len(group)
-            for ticket, value in zip(group, values, strict=True):
-                ticket.value = value
-            with self._cv:
-                if self._leader is token:
-                    self._leader = self._calling_since = None
-                    self._cv.notify_all()
-            sent.set()
+            with self._lock:
+                for ticket, value in zip(group, values, strict=True):
+                    ticket.value, ticket.state = value, _DONE
+                    if ticket is not leader:
+                        ticket.wake.release()
+                if self._leader is leader:  # hand over to the longest waiting
+                    self._calling_since = None
+                    self._leader = self._waiting[0] if self._waiting else None
+                    if self._leader is not None:
+                        self._leader.state = _LEAD
+                        self._leader.wake.release()

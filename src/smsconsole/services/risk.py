@@ -344,14 +344,22 @@ def _volumes(s: Session, ctx: Context, user_id: int, today: date) -> tuple[int, 
     return int(per_day.get(today, 0) or 0), month, before / 30
 
 
-def screen(s: Session, ctx: Context, p, now: datetime, settings: RiskSettings | None = None,
-           uncounted: int = 0) -> Verdict:
+@dataclass
+class Batch:
+    """What screening remembers across the sends of one transaction (a gateway group):
+    the settings, each customer's own limits, and each customer's messages written but
+    not in the daily rollup yet (written once, at the end), which the day and month
+    limits count."""
+
+    settings: RiskSettings
+    limits: dict[int, tuple[int, int]] = field(default_factory=dict)
+    uncounted: Counter = field(default_factory=Counter)
+
+
+def screen(s: Session, ctx: Context, p, now: datetime, batch: Batch | None = None) -> Verdict:
     """Apply the rules to a prepared send ``p`` (sending._Prepared): drops refused
-    numbers from ``p.phones``, returns the verdict, or raises ``RiskRefused``.
-    ``settings``: read in this transaction already (a group of sends); ``uncounted``:
-    this customer's messages written earlier in the transaction and not yet in the
-    daily rollup, which the day and month limits count."""
-    st = settings if settings is not None else load_settings(s)
+    numbers from ``p.phones``, returns the verdict, or raises ``RiskRefused``."""
+    st = batch.settings if batch is not None else load_settings(s)
     verdict = Verdict()
     if not st.enabled:
         return verdict
@@ -396,12 +404,19 @@ def screen(s: Session, ctx: Context, p, now: datetime, settings: RiskSettings | 
         verdict.hits.append(("frequency", len(over), sms_type.value))
     phones = [x for x in phones if x not in verdict.refused]
 
-    day_cap, month_cap = _customer_limits(s, st, user_id)
+    if batch is None:
+        day_cap, month_cap = _customer_limits(s, st, user_id)
+    else:
+        if user_id not in batch.limits:
+            batch.limits[user_id] = _customer_limits(s, st, user_id)
+        day_cap, month_cap = batch.limits[user_id]
     need_volumes = day_cap or month_cap or st.volume_hold
     if need_volumes and phones:
         today = ctx.clock.day_of(now)
         sent_today, sent_month, average = _volumes(s, ctx, user_id, today)
-        sent_today, sent_month = sent_today + uncounted, sent_month + uncounted
+        if batch is not None:
+            uncounted = batch.uncounted[user_id]
+            sent_today, sent_month = sent_today + uncounted, sent_month + uncounted
         allowed = len(phones)
         rule = ""
         if day_cap and sent_today + allowed > day_cap:

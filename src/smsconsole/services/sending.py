@@ -26,7 +26,6 @@ import json
 import logging
 import re
 import secrets
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -176,17 +175,16 @@ class _Gathering:
     is matched to its record by BizId and number). Each is written with its call's OutId
     before the call, as every send is (the reconciler asks the cloud by it).
 
-    And what the group's transaction does once for all its sends: risk control's
-    settings are read once, and the daily rollups written once at its end (``deltas``);
-    until then ``uncounted`` holds each customer's messages written but not in the
-    rollup yet, which risk control's day and month limits count."""
+    And what the group's transaction reads or writes once for all its sends: each
+    customer, template and signature (``reads``), risk control's settings and limits
+    (``risk``), and the daily rollups, written at its end (``deltas``)."""
 
-    def __init__(self, settings: risk.RiskSettings | None = None) -> None:
+    def __init__(self, risk_batch: risk.Batch) -> None:
         self.calls: dict[str, _SharedCall] = {}  # by OutId, in the order they were opened
         self._open: dict[str, _SharedCall] = {}  # by template code: the one filling up
-        self.settings = settings
+        self.risk = risk_batch
+        self.reads: dict[tuple, list[tuple]] = {}  # _READ's rows by its parameters
         self.deltas: list[tuple] = []
-        self.uncounted: Counter[int] = Counter()
 
     def out_id_for(self, p: _Prepared, verdict: risk.Verdict) -> str | None:
         if verdict.held or len(p.phones) > MAX_PER_BATCH_CALL:
@@ -275,13 +273,19 @@ class SendService:
 
     # --- validation --------------------------------------------------------------------
 
-    def _prepare(self, s: Session, db: Driver, req: SendRequest, lock: bool) -> _Prepared:
+    def _prepare(self, s: Session, db: Driver, req: SendRequest, lock: bool,
+                 reads: dict | None = None) -> _Prepared:
         """The user, template and signature in one plain query (the user's row locked
         when ``lock``: PostgreSQL serializes this user's sends on it; SQLite's BEGIN
-        IMMEDIATE already holds the write lock)."""
+        IMMEDIATE already holds the write lock); read once per transaction with
+        ``reads`` (a group's)."""
         sign_name = v.clean(req.sign_name, "sign_name")
-        rows = db.rows(_READ + (" FOR UPDATE OF u" if lock and db.pg else ""),
-                       (sign_name, req.template_id, req.user_id))
+        key = (sign_name, req.template_id, req.user_id)
+        rows = reads.get(key) if reads is not None else None
+        if rows is None:
+            rows = db.rows(_READ + (" FOR UPDATE OF u" if lock and db.pg else ""), key)
+            if reads is not None:
+                reads[key] = rows
         if not rows:
             raise NotFound("error.user.not_found", id=req.user_id)
         (u_status, freeze_reason, account, t_id, t_user, t_status, t_code, t_name, t_content,
@@ -380,10 +384,9 @@ class SendService:
         transaction, before any cloud call). With ``gathering``, the records of a send
         that shares a cloud call carry that call's OutId, and its rollup is written with
         the group's (``_Gathering.deltas``)."""
-        p = self._prepare(s, db, req, lock)
+        p = self._prepare(s, db, req, lock, gathering and gathering.reads)
         # may drop numbers, hold or refuse
-        verdict = risk.screen(s, self.ctx, p, now) if gathering is None else risk.screen(
-            s, self.ctx, p, now, gathering.settings, gathering.uncounted[p.user_id])
+        verdict = risk.screen(s, self.ctx, p, now, gathering and gathering.risk)
         holding_ids = self._charge(db, p, now)
         tpl = p.template
         at = db.time_in(now)
@@ -410,7 +413,7 @@ class SendService:
             rollups.bump(s, [delta], db=db)
         else:
             gathering.deltas.append(delta)
-            gathering.uncounted[p.user_id] += len(p.phones)
+            gathering.risk.uncounted[p.user_id] += len(p.phones)
         return _Created(task_id, p, verdict, nonce, req.gateway, held_biz_id, shared)
 
     def send(self, req: SendRequest) -> SendOutcome:
@@ -464,7 +467,7 @@ class SendService:
             more = None
         with self.ctx.store.session() as s:
             db = Driver(s)
-            gathering = _Gathering(risk.load_settings(s))
+            gathering = _Gathering(risk.Batch(risk.load_settings(s)))
             base = 0
             while base < len(reqs):
                 # The checks first (the nonces' rows), then by user: PostgreSQL locks each

@@ -10,6 +10,7 @@ import html
 import io
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,17 @@ async def settle(pilot, rounds: int = 6) -> None:
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             return
+
+
+async def database_open(pilot, seconds: float = 30.0) -> None:
+    """Wait until ``run_console``'s services are built (in a thread started once the
+    first frame is drawn: on a busy machine that is later than a few pauses), then
+    ``settle``."""
+    app = pilot.app
+    deadline = time.monotonic() + seconds
+    while app.services is None and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    await settle(pilot)
 
 
 async def quiet(pilot, rounds: int = 5) -> None:

@@ -9,7 +9,7 @@ from smsconsole.screens.login import LoginScreen
 from smsconsole.shell import MainScreen
 from smsconsole.store.models import AdminLog
 from tests import factories
-from tests.helpers import SIZE, build_app, log_in, settle
+from tests.helpers import SIZE, build_app, database_open, log_in, settle
 
 
 def message(app) -> str:
@@ -109,7 +109,7 @@ async def test_database_opened_after_the_first_paint(tmp_path):
         # No file yet: the wizard, at once, as the App's own screen (drawn a frame
         # sooner than a pushed one).
         assert isinstance(app.screen, SetupWizard) and app.screen_stack == [app.screen]
-        await settle(pilot)
+        await database_open(pilot)
         assert app.services is not None
     app.shutdown()
     app = make_app(None, cfg, start_worker=False)
@@ -117,7 +117,7 @@ async def test_database_opened_after_the_first_paint(tmp_path):
         # The file exists, so the login is guessed; nobody is set up: the wizard in its
         # place once the database says so.
         assert isinstance(app.screen, LoginScreen)
-        await settle(pilot)
+        await database_open(pilot)
         assert isinstance(app.screen, SetupWizard) and len(app.screen_stack) == 1
         factories.set_up(app.services)
     app.shutdown()
@@ -125,7 +125,7 @@ async def test_database_opened_after_the_first_paint(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         first = app.screen
         assert isinstance(first, LoginScreen) and app.screen_stack == [first]
-        await settle(pilot)
+        await database_open(pilot)
         assert app.screen is first  # the guess was right: the same screen, as typed
         await log_in(pilot)
         assert isinstance(app.screen, MainScreen) and len(app.screen_stack) == 1

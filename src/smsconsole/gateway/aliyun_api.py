@@ -591,12 +591,11 @@ def api_of(app) -> AliyunApi:
 class AliyunRoute:
     """ASGI: the SMS API at ``/`` (every method: Aliyun's answer to one it does not take).
 
-    The hottest path of the gateway, so not a FastAPI route: the app hands ``/`` to it
-    ahead of FastAPI's own layers (``gateway.app.GatewayApp``), whose routing, request,
-    dependency, response and middleware layers cost about as much CPU per request as
-    everything the event loop does for it otherwise (py-spy under the bench's load). The
-    body is read up to ``MAX_REQUEST_BYTES`` (anything longer is drained, not kept: "too
-    large")."""
+    The hottest path of the gateway, so not a FastAPI route: FastAPI's routing, request,
+    dependency and response layers cost about as much CPU per request as everything the
+    event loop does for it otherwise (py-spy under the bench's load); the app hands ``/``
+    to it ahead of its middleware too (``gateway.app.GatewayApp``). The body is read up
+    to ``MAX_REQUEST_BYTES`` (anything longer is drained, not kept: "too large")."""
 
     def __init__(self) -> None:
         self._api: AliyunApi | None = None  # its app's (``api_of``), found once

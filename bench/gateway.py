@@ -20,7 +20,7 @@ Prints ``name: value unit (target T) ok|FAIL`` lines; exits 1 if any FAIL.
 Direct and gateway runs alternate (``--rounds`` each) and each side's best run counts,
 so that a moment of load from elsewhere on this shared machine skews neither side.
 
-    python bench/gateway.py [--requests 2000] [--concurrency 8] [--workers 1] [--rounds 2]
+    python bench/gateway.py [--requests 2000] [--concurrency 8] [--workers 1] [--rounds 3]
                             [--pushes 20000]
 """
 
@@ -258,7 +258,7 @@ def main() -> int:
     # 2 workers requests waited past the SDK's 10 s read timeout on this 2-core machine).
     ap.add_argument("--workers", type=int, default=1,
                     help="uvicorn workers of the gateway (default 1, like the sandbox)")
-    ap.add_argument("--rounds", type=int, default=2,
+    ap.add_argument("--rounds", type=int, default=3,
                     help="direct and gateway runs, alternating; each side's best counts")
     ap.add_argument("--pushes", type=int, default=20000)
     ap.add_argument("--profile-requests", type=int, default=300)

@@ -5,6 +5,7 @@ sandbox is the upstream."""
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from urllib.parse import urlencode
 
@@ -140,6 +141,34 @@ def test_a_send_batch_sms_over_64_kb_in_its_query_is_read_whole(gsvc, gateway, c
         assert sorted(s.scalars(select(SendRecord.phone).where(
             SendRecord.user_id == c.user_id, SendRecord.phone.in_(phones)))) == sorted(
             phones * 2)
+
+
+def test_request_targets_over_64_kb_in_every_form(gateway):
+    """The long-target path of ``gateway.http_protocol`` builds the scope as uvicorn
+    would: origin form, a percent-encoded path, absolute form; a path that is not ASCII
+    is refused with 400, as uvicorn refuses it, and the server goes on serving."""
+    host, port = gateway.url.split("://", 1)[1].split(":")
+    long_query = b"a=" + b"x" * 70_000
+
+    def first_line_and_body(target: bytes) -> tuple[bytes, bytes]:
+        with socket.create_connection((host, int(port)), timeout=10) as c:
+            c.sendall(b"POST " + target + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = b""
+            while chunk := c.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        return head.split(b"\r\n")[0], body
+
+    # The SMS API at / read it (an unsigned request: Aliyun's answer, not a parser error).
+    for target in (b"/?" + long_query, b"http://" + host.encode() + b"/?" + long_query):
+        line, body = first_line_and_body(target)
+        assert line.startswith(b"HTTP/1.1 4") and json.loads(body)["Code"], target[:30]
+    line, body = first_line_and_body(b"/no%20such?" + long_query)  # FastAPI's 404
+    assert line == b"HTTP/1.1 404 Not Found" and b"Code" not in body
+    line, _ = first_line_and_body(b"/\xff?" + long_query)
+    assert line == b"HTTP/1.1 400 Bad Request"
+    assert first_line_and_body(b"/?" + long_query)[0].startswith(b"HTTP/1.1 4")
 
 
 def test_another_customers_biz_id_shows_nothing(gsvc, gateway, customer):

@@ -17,9 +17,10 @@ written and its cloud calls have taken ``SLOW_CALL``, the next caller waiting le
 next group without waiting for them (within ``SLOW_CALL`` more: a waiter looks again
 that often).
 
-Each caller sleeps on a lock of its own and is woken once: to lead, or with its result
-(a condition shared by every caller woke them all at each turn, each to find out it had
-nothing to do: under load that cost more than the rest of the gathering).
+Each caller sleeps on a lock of its own and is woken once: to lead, or with its result.
+(A condition shared by every caller woke them all at each turn, most of them to find
+out they had nothing to do: its notifications alone were 5-7% of the gateway's GIL time
+under the bench's load.)
 """
 
 from __future__ import annotations

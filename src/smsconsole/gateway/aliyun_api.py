@@ -237,17 +237,15 @@ class AliyunApi:
             return 200, {"RequestId": rid, "Code": code, "Message": message}, action, code
         return 200, {"RequestId": rid, "Code": "OK", "Message": "OK", **result}, action, "OK"
 
-    def _take(self, nonce: _Nonce) -> None:
-        """Spend the request's nonce now, in a transaction of its own (once)."""
-        if not nonce.taken:
-            nonce.taken = True
-            if not self.keys.use_nonce_key(nonce.key):
-                raise acs_signing.nonce_used()
-
-    def _take_in(self, nonce: _Nonce, db) -> None:
-        """Spend the request's nonce in its send's transaction (``SendRequest.check``)."""
+    def _take(self, nonce: _Nonce, db: Driver | None = None) -> None:
+        """Spend the request's nonce (once): in ``db``'s transaction (its send's, as
+        ``SendRequest.check``), else in a transaction of its own."""
+        if nonce.taken:
+            return
         nonce.taken = True
-        if not take_nonce(db, nonce.key, self.services.ctx.clock.now()):
+        fresh = (take_nonce(db, nonce.key, self.services.ctx.clock.now()) if db is not None
+                 else self.keys.use_nonce_key(nonce.key))
+        if not fresh:
             raise acs_signing.nonce_used()
 
     @staticmethod
@@ -361,7 +359,7 @@ class AliyunApi:
         upstream refused every call. ``nonce`` is spent in the send's transaction."""
         outcome = self.services.sending.send_gathered(SendRequest(
             user_id, tpl.id, sign_name, phones, params, out_id, gateway=True,
-            check=None if nonce is None else partial(self._take_in, nonce)))
+            check=None if nonce is None else partial(self._take, nonce)))
         return self._accepted(outcome)
 
     @staticmethod

@@ -287,11 +287,11 @@ def take_nonce(db: Driver, key: str, now: datetime) -> bool:
     replay is refused across every process on the database. An old row nobody swept yet
     is taken over."""
     at = db.time_in(now)
-    if db.execute("INSERT INTO gateway_nonce (nonce, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                  (key, at)).rowcount:
+    if db.count("INSERT INTO gateway_nonce (nonce, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (key, at)):
         return True
-    return bool(db.execute("UPDATE gateway_nonce SET at = ? WHERE nonce = ? AND at < ?",
-                           (at, key, db.time_in(now - NONCE_WINDOW))).rowcount)
+    return bool(db.count("UPDATE gateway_nonce SET at = ? WHERE nonce = ? AND at < ?",
+                         (at, key, db.time_in(now - NONCE_WINDOW))))
 
 
 def callback_url(raw: str | None, field: str) -> str:

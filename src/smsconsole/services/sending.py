@@ -692,9 +692,9 @@ class SendService:
         with self.ctx.store.session() as s:
             db = Driver(s)
             early = self._save_biz_ids(db, [(task_id, o, b) for o, b in unsaved])
-            alive = bool(db.execute("UPDATE send_task SET beat_at = ? WHERE id = ? AND "
-                                    "status = ?", (db.time_in(self.ctx.clock.now()), task_id,
-                                                   TaskStatus.SENDING.value)).rowcount)
+            alive = bool(db.count("UPDATE send_task SET beat_at = ? WHERE id = ? AND "
+                                  "status = ?", (db.time_in(self.ctx.clock.now()), task_id,
+                                                 TaskStatus.SENDING.value)))
         if early:
             self._apply_early(early)
         return alive
